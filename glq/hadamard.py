@@ -8,12 +8,12 @@ Docs: https://example.invalid/glq/hadamard.html.md"""
 __all__ = ['MAX_BASE', 'BASE_ORDERS', 'paley1', 'paley2', 'hadamard_factors', 'is_hadamard', 'random_orthogonal', 'base_matrix',
            'sylvester', 'hadamard_matrix', 'fwht', 'ifwht']
 
-# %% ../nbs/02_hadamard.ipynb #6c29a4ab
+# %% ../nbs/02_hadamard.ipynb #754bf442
 import math, functools, operator
 import torch
 from torch import Tensor
 
-# %% ../nbs/02_hadamard.ipynb #d3a427bd
+# %% ../nbs/02_hadamard.ipynb #8602e7ea
 def _is_prime(q:int) -> bool: return q > 1 and all(q % d for d in range(2, math.isqrt(q) + 1))
 
 def _jacobsthal(q:int) -> Tensor:
@@ -39,7 +39,7 @@ def paley2(q:int) -> Tensor:
     one = torch.tensor([[1., 1.], [1., -1.]], dtype=torch.float64)
     return torch.kron(C, one) + torch.kron((C == 0).double(), zero)
 
-# %% ../nbs/02_hadamard.ipynb #dba411f3
+# %% ../nbs/02_hadamard.ipynb #8db80f23
 MAX_BASE = 256     # largest dense base order (a GPU kernel keeps the h×h base on chip)
 
 def _paley_orders(limit:int=MAX_BASE) -> dict:
@@ -76,7 +76,7 @@ def is_hadamard(n:int) -> bool:
     "True when the size-`n` transform is a true (scaled) Hadamard matrix, False for the random orthogonal fallback."
     return hadamard_factors(n)[0] != 'random_orthogonal'
 
-# %% ../nbs/02_hadamard.ipynb #e24f557c
+# %% ../nbs/02_hadamard.ipynb #c7293300
 def random_orthogonal(m:int, # order
                       seed:int|None=None, # defaults to m
                      ) -> Tensor: # (m, m) float64, Q Qᵀ = I
@@ -85,7 +85,7 @@ def random_orthogonal(m:int, # order
     Q, R = torch.linalg.qr(torch.randn(m, m, generator=g, dtype=torch.float64))
     return (Q * torch.where(torch.diagonal(R) < 0, -1.0, 1.0).to(Q.dtype)).contiguous()
 
-# %% ../nbs/02_hadamard.ipynb #21f20be4
+# %% ../nbs/02_hadamard.ipynb #eecd795f
 @functools.lru_cache(maxsize=None)
 def _base64(n:int) -> Tensor:
     kind, h, _ = hadamard_factors(n)
@@ -113,7 +113,7 @@ def hadamard_matrix(n:int, # transform size
     _, h, p = hadamard_factors(n)
     return (torch.kron(sylvester(p), _base64(n)) / math.sqrt(p)).float()
 
-# %% ../nbs/02_hadamard.ipynb #45350164
+# %% ../nbs/02_hadamard.ipynb #98a2d74b
 def _transform(x:Tensor, dim:int, inverse:bool) -> Tensor:
     if x.ndim == 0: raise ValueError("fwht: input must have at least one dimension")
     n = x.shape[dim]

@@ -7,12 +7,12 @@ Docs: https://example.invalid/glq/ldlq.html.md"""
 # %% auto #0
 __all__ = ['damp_hessian', 'block_ldl', 'proxy_loss', 'ldlq']
 
-# %% ../nbs/04_ldlq.ipynb #ec16dcd3
+# %% ../nbs/04_ldlq.ipynb #13cded18
 import torch
 from torch import Tensor
 from typing import Callable
 
-# %% ../nbs/04_ldlq.ipynb #4a7bd71a
+# %% ../nbs/04_ldlq.ipynb #3e8df159
 def damp_hessian(H:Tensor,         # (n, n) symmetric positive semi-definite
                  damp:float=0.01,  # added to the diagonal, as a fraction of its mean
                 ) -> Tensor:       # a float64 positive-definite copy
@@ -26,7 +26,7 @@ def damp_hessian(H:Tensor,         # (n, n) symmetric positive semi-definite
     d += damp * d.mean()
     return H
 
-# %% ../nbs/04_ldlq.ipynb #de8b6ce5
+# %% ../nbs/04_ldlq.ipynb #4221b170
 def block_ldl(H:Tensor,  # (n, n) positive definite
               b:int=8,   # block size
              ) -> tuple: # (L (n, n) unit block-lower-triangular, D (n/b, b, b) block diagonal)
@@ -39,13 +39,13 @@ def block_ldl(H:Tensor,  # (n, n) positive definite
     L = torch.einsum("ikb,kbc->ikc", C.view(n, n//b, b), Binv).reshape(n, n)   # block column k times B_k^-1
     return L, B @ B.transpose(1, 2)
 
-# %% ../nbs/04_ldlq.ipynb #fe2e56b6
+# %% ../nbs/04_ldlq.ipynb #e3bc1fe3
 def proxy_loss(W:Tensor, What:Tensor, H:Tensor) -> float:
     "tr((W − Ŵ) H (W − Ŵ)ᵀ): the layer's output error summed over the calibration inputs that built `H`."
     E = (W - What).double()
     return float(((E @ H.double()) * E).sum())
 
-# %% ../nbs/04_ldlq.ipynb #13858f5f
+# %% ../nbs/04_ldlq.ipynb #e12c61ee
 @torch.no_grad()
 def ldlq(W:Tensor,              # (m, n) weights (in the basis the Hessian describes)
          H:Tensor,              # (n, n) positive definite (damped) Hessian

@@ -8,7 +8,7 @@ Docs: https://example.invalid/glq/quantizer.html.md"""
 __all__ = ['SUPPORTED_BPW', 'SCALE_MULT', 'bpw_stages', 'stage_multipliers', 'multistage_quantizer', 'QuantizedWeight',
            'quantize_weight']
 
-# %% ../nbs/05_quantizer.ipynb #497aa43b
+# %% ../nbs/05_quantizer.ipynb #cd5095a8
 import math, time
 from dataclasses import dataclass, field
 import torch
@@ -18,7 +18,7 @@ from .codebook import E8ShellCodebook, E8SmallCodebook, get_codebook
 from .rht import random_signs, rht_weight, unrht_weight, rht_hessian, pack_signs, unpack_signs
 from .ldlq import ldlq, damp_hessian, proxy_loss
 
-# %% ../nbs/05_quantizer.ipynb #830356aa
+# %% ../nbs/05_quantizer.ipynb #f709c171
 SUPPORTED_BPW = (2, 3, 4, 5, 6, 7, 8)
 
 def bpw_stages(bpw) -> list:
@@ -30,12 +30,14 @@ def bpw_stages(bpw) -> list:
     n16, n8 = divmod(int(bpw), 2)
     return [big] * n16 + [small] * n8
 
-# %% ../nbs/05_quantizer.ipynb #6533cc55
+# %% ../nbs/05_quantizer.ipynb #81edbe33
 def stage_multipliers(stages:list) -> list:
     "Absolute scale of each stage relative to the layer scale."
     mult = [1.0]
-    for name in stages[1:]: mult.append(mult[-1] * get_codebook(name).resid_scale)
+    for name in stages[1:]: mult.append(_f32(mult[-1] * get_codebook(name).resid_scale))
     return mult
+
+def _f32(v:float) -> float: return float(torch.tensor(v, dtype=torch.float32))   # what the checkpoint stores
 
 def multistage_quantizer(stages:list, # codebook versions
                          scale:float, # the layer scale `Wscale`
@@ -50,7 +52,7 @@ def multistage_quantizer(stages:list, # codebook versions
         return rec * scale, codes
     return q
 
-# %% ../nbs/05_quantizer.ipynb #89a2e1bb
+# %% ../nbs/05_quantizer.ipynb #3bf7f5d9
 def _to_storage(i:Tensor, bits:int) -> Tensor:
     "int64 indices to their stored dtype: int16 (read back as unsigned) for 16-bit stages, uint8 for 8-bit ones."
     return torch.where(i >= 32768, i - 65536, i).to(torch.int16) if bits == 16 else i.to(torch.uint8)
@@ -78,7 +80,7 @@ class QuantizedWeight:
     def __repr__(self):
         return f"QuantizedWeight({self.shape[0]}x{self.shape[1]}, {self.bpw} bpw nominal, {self.bits_per_weight():.4f} stored, stages={self.stages})"
 
-# %% ../nbs/05_quantizer.ipynb #7a93a348
+# %% ../nbs/05_quantizer.ipynb #f80a2236
 @patch
 def rotated(self:QuantizedWeight) -> Tensor:
     "The quantized weight in the RHT basis, float32 (out, in)."
@@ -94,7 +96,7 @@ def dequantize(self:QuantizedWeight) -> Tensor:
     m, n = self.shape
     return unrht_weight(self.rotated(), unpack_signs(self.SU, m), unpack_signs(self.SV, n))
 
-# %% ../nbs/05_quantizer.ipynb #8224efd5
+# %% ../nbs/05_quantizer.ipynb #9d696b20
 @patch
 def state_dict(self:QuantizedWeight) -> dict:
     sd = {('Qidxs' if k == 0 else f'Qidxs{k+1}'): q.contiguous() for k, q in enumerate(self.Qidxs)}
@@ -110,7 +112,7 @@ def from_state_dict(cls:QuantizedWeight, sd:dict, stages:list) -> QuantizedWeigh
     return cls((m, 8*n8), list(stages), qs, sd['SU'], sd['SV'], float(sd['Wscale'].reshape(-1)[0]),
                [float(v) for v in sd['resid_scale'].reshape(-1)])
 
-# %% ../nbs/05_quantizer.ipynb #4b627579
+# %% ../nbs/05_quantizer.ipynb #626a1cda
 SCALE_MULT = {2: 1.0, 3: 1.05, 4: 1.1, 5: 1.1, 6: 1.1, 7: 1.1, 8: 1.1}
 
 def _check_weight(W:Tensor, name:str=''):
@@ -146,8 +148,7 @@ def quantize_weight(W:Tensor,            # (out, in) weight
     Hd = damp_hessian(H, damp)
     Hr = rht_hessian(Hd, sv.double())
     if scale_mult is None: scale_mult = SCALE_MULT[int(bpw)]
-    scale = float(Wr.pow(2).mean().sqrt()) * get_codebook(stages[0]).opt_scale * scale_mult
-    if scale == 0: scale = 1.0
+    scale = _f32(float(Wr.pow(2).mean().sqrt()) * get_codebook(stages[0]).opt_scale * scale_mult) or 1.0
     q = multistage_quantizer(stages, scale)
     if use_ldlq: What, codes = ldlq(Wr.float(), Hr, q)
     else:

@@ -8,13 +8,13 @@ Docs: https://example.invalid/glq/rht.html.md"""
 __all__ = ['random_signs', 'rht_weight', 'unrht_weight', 'rht_hessian', 'rht_input', 'rht_output', 'pack_signs', 'unpack_signs',
            'incoherence', 'gaussian_incoherence']
 
-# %% ../nbs/03_rht.ipynb #b003a4cc
+# %% ../nbs/03_rht.ipynb #c151f5c4
 import math
 import torch
 from torch import Tensor
 from .hadamard import fwht, ifwht, hadamard_matrix, hadamard_factors
 
-# %% ../nbs/03_rht.ipynb #98c7d0b8
+# %% ../nbs/03_rht.ipynb #b4d1c2b5
 def random_signs(n:int, # length
                  generator_or_seed:torch.Generator|int, # a torch.Generator (advanced by the call) or an int seed
                 ) -> Tensor: # (n,) float32 of ±1
@@ -25,7 +25,7 @@ def random_signs(n:int, # length
         raise ValueError(f"random_signs: pass an int seed or a torch.Generator (got {type(generator_or_seed).__name__})")
     return torch.randint(0, 2, (n,), generator=g).float() * 2 - 1
 
-# %% ../nbs/03_rht.ipynb #dfb3f4fc
+# %% ../nbs/03_rht.ipynb #a8b0fc0f
 def _check_signs(s, n, what):
     if s.ndim != 1 or len(s) != n:
         raise ValueError(f"{what}: sign vector has shape {tuple(s.shape)}, expected ({n},) to match the matrix")
@@ -64,7 +64,7 @@ def rht_output(y:Tensor, # (..., m) outputs of the rotated weight
     _check_signs(su, y.shape[-1], 'rht_output')
     return ifwht(y) * su.to(y.device, y.dtype)
 
-# %% ../nbs/03_rht.ipynb #a37b79a1
+# %% ../nbs/03_rht.ipynb #c418fdc9
 def pack_signs(s:Tensor, # (n,) ±1 signs, n a multiple of 8
               ) -> Tensor: # (n/8,) uint8; bit j of byte i is 1 when s[8i+j] == -1
     "Pack ±1 signs into bytes."
@@ -81,7 +81,7 @@ def unpack_signs(bits:Tensor, # (n/8,) uint8 from `pack_signs`
     b = (bits.to(torch.int32)[:, None] >> torch.arange(8, dtype=torch.int32, device=bits.device)) & 1
     return (1 - 2*b).reshape(n).float()
 
-# %% ../nbs/03_rht.ipynb #a39f1617
+# %% ../nbs/03_rht.ipynb #f5d90ebb
 def incoherence(W:Tensor, # (m, n) matrix
                ) -> float: # μ = max|W_ij| · sqrt(m n) / ‖W‖_F
     "QuIP's weight incoherence: the largest entry relative to the root-mean-square entry (1 is perfectly flat)."
