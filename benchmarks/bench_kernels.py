@@ -122,7 +122,12 @@ def main():
     ap.add_argument('--bpws', default='2,3,4')
     ap.add_argument('--shapes', default='all')
     ap.add_argument('--no-check', action='store_true')
+    ap.add_argument('--set', action='append', default=[], help='NAME=VALUE: override a glq.inference_kernel constant (e.g. IDX_CACHE=.cg)')
     a = ap.parse_args()
+    import glq.inference_kernel as K
+    for kv in a.set:
+        k, v = kv.split('=', 1); old = getattr(K, k)
+        setattr(K, k, type(old)(v) if old is not None and not isinstance(old, str) else v)
     os.makedirs(a.out, exist_ok=True)
     logf = open(os.path.join(a.out, 'bench_kernels.log'), 'a')
     def log(s): print(s, flush=True); logf.write(s + '\n'); logf.flush()
@@ -177,7 +182,11 @@ def main():
     res = dict(rows=rows, hardware=dict(gpu=dev, copy_bandwidth_TBps=round(copy_bw / 1e12, 3), host=platform.node()),
                software=dict(torch=torch.__version__, triton=triton.__version__),
                date=datetime.date.today().isoformat(), command='PYTHONPATH=. python3 benchmarks/bench_kernels.py ' + ' '.join(sys.argv[1:]),
-               worst_rel_err_vs_fp64=worst, rht_sweep=rht_res, method=__doc__.strip().split('\n\n')[1])
+               worst_rel_err_vs_fp64=worst, rht_sweep=rht_res, method=__doc__.strip().split('\n\n')[1],
+               notes=('RHT: many-program Kronecker kernel (_rht_kron_kernel: y = H_R X M^T, a row split over Q/BN programs at '
+                      'batch <= 64), tile kernel for the output side of 14336-wide rows above batch 64; decode: packed 256 KB '
+                      'table (structured small-table decode measured slower, see benchmarks/KERNEL_NOTES.md). glq_us is the '
+                      'whole layer: RHT in + decode-matmul + RHT out.'))
     with open(os.path.join(a.out, 'kernels_h200.json'), 'w') as f: json.dump(res, f, indent=1)
     if a.sweep:
         with open(os.path.join(a.out, 'sweep.json'), 'w') as f: json.dump(sweep_log, f)

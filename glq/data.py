@@ -7,13 +7,13 @@ Docs: https://example.invalid/glq/data.html.md"""
 # %% auto #0
 __all__ = ['HUB_DATASETS', 'load_documents', 'calibration_samples']
 
-# %% ../nbs/06_data.ipynb #084912db
+# %% ../nbs/06_data.ipynb #4dfaee97
 import json, random
 from pathlib import Path
 import torch
 from torch import Tensor
 
-# %% ../nbs/06_data.ipynb #4156c8b5
+# %% ../nbs/06_data.ipynb #eb96f869
 HUB_DATASETS = {  # short name -> (path, config, split, text field)
     'wikitext2': ('wikitext', 'wikitext-2-raw-v1', 'train', 'text'),
     'c4': ('allenai/c4', 'en', 'validation', 'text'),
@@ -62,7 +62,7 @@ def _hub_documents(name, field):
                          f"offline, pass a local .txt/.jsonl/.parquet file instead") from None
     return ds[fld]
 
-# %% ../nbs/06_data.ipynb #66203957
+# %% ../nbs/06_data.ipynb #aac879f6
 def calibration_samples(tokenizer,           # a Hugging Face tokenizer
                         calib='wikitext2',   # file path or data set name (see `load_documents`), or a list of documents
                         nsamples:int=128,    # number of samples

@@ -7,7 +7,7 @@ Docs: https://example.invalid/glq/eval.html.md"""
 # %% auto #0
 __all__ = ['default_wikitext2_path', 'wikitext2_tokens', 'perplexity', 'wikitext2_ppl']
 
-# %% ../nbs/10_eval.ipynb #f033c833
+# %% ../nbs/10_eval.ipynb #86965d7b
 import math, time
 from pathlib import Path
 import torch
@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
 
-# %% ../nbs/10_eval.ipynb #d4090107
+# %% ../nbs/10_eval.ipynb #6c2fe3e8
 def default_wikitext2_path() -> Path:
     "shared/data/wikitext2/wikitext2_test_joined.txt beside the repository checkout (or the working directory's parents)."
     import glq
@@ -30,7 +30,7 @@ def wikitext2_tokens(tokenizer, path=None) -> Tensor:
     if not p.exists(): raise FileNotFoundError(f"evaluation text {p} does not exist")
     return tokenizer(p.read_text(encoding='utf-8'), return_tensors='pt').input_ids
 
-# %% ../nbs/10_eval.ipynb #75bcc7da
+# %% ../nbs/10_eval.ipynb #289e4885
 @torch.no_grad()
 def perplexity(model,                 # a causal LM (full precision or GLQ)
                tokens:Tensor,         # (1, N) token ids

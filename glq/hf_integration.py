@@ -7,7 +7,7 @@ Docs: https://example.invalid/glq/hf_integration.html.md"""
 # %% auto #0
 __all__ = ['GLQConfig', 'GLQHfQuantizer', 'glq_config', 'load_quantized']
 
-# %% ../nbs/09_hf_integration.ipynb #271dc91d
+# %% ../nbs/09_hf_integration.ipynb #d21b15ae
 import json
 from pathlib import Path
 import torch
@@ -20,7 +20,7 @@ from .quantizer import bpw_stages
 from .quantize_model import FORMAT_VERSION
 from .quantized_linear import E8RHTLinear, replace_linears, attach_codebooks
 
-# %% ../nbs/09_hf_integration.ipynb #83840d10
+# %% ../nbs/09_hf_integration.ipynb #ecf97742
 class GLQConfig(QuantizationConfigMixin):
     "The `quantization_config` of a GLQ checkpoint."
     def __init__(self, format_version:int=FORMAT_VERSION, bpw=2, layer_bpw:dict=None, stages:dict=None, codebooks:list=None, **kwargs):
@@ -42,7 +42,7 @@ class GLQConfig(QuantizationConfigMixin):
         "full linear name -> list of codebook versions"
         return {n: self.stages[str(b)] for n, b in self.layer_bpw.items()}
 
-# %% ../nbs/09_hf_integration.ipynb #ad5ff1d4
+# %% ../nbs/09_hf_integration.ipynb #61435eb2
 class GLQHfQuantizer(HfQuantizer):
     "Loads GLQ checkpoints: nn.Linear -> E8RHTLinear before the weights load, shared codebooks after."
     requires_calibration = True     # GLQ needs calibration: transformers can only load GLQ checkpoints, not make them
@@ -66,7 +66,7 @@ class GLQHfQuantizer(HfQuantizer):
 if 'glq' not in AUTO_QUANTIZATION_CONFIG_MAPPING: register_quantization_config('glq')(GLQConfig)
 if 'glq' not in AUTO_QUANTIZER_MAPPING: register_quantizer('glq')(GLQHfQuantizer)
 
-# %% ../nbs/09_hf_integration.ipynb #79f690f2
+# %% ../nbs/09_hf_integration.ipynb #5d9ea7bf
 def glq_config(path) -> dict:
     "The `quantization_config` of a GLQ folder; ValueError if `path` is not one."
     p = Path(path).expanduser()

@@ -9,7 +9,7 @@ __all__ = ['CodebookSet', 'default_codebooks', 'register_forward_backend', 'unre
            'E8RHTLinear', 'from_quantized', 'to_quantized', 'dequantize_layer', 'dequant_forward', 'replace_linears',
            'attach_codebooks']
 
-# %% ../nbs/08_quantized_linear.ipynb #f5e39e5b
+# %% ../nbs/08_quantized_linear.ipynb #f9ba1670
 import inspect
 import torch
 import torch.nn.functional as F
@@ -18,7 +18,7 @@ from .codebook import get_codebook
 from .rht import unpack_signs, unrht_weight
 from .quantizer import QuantizedWeight, bpw_stages
 
-# %% ../nbs/08_quantized_linear.ipynb #d5f79db7
+# %% ../nbs/08_quantized_linear.ipynb #89f097b4
 class CodebookSet:
     "Codebooks by version, with decode tables cached per device; one instance is shared by all layers of a model."
     def __init__(self, versions=()):
@@ -41,7 +41,7 @@ def default_codebooks() -> CodebookSet:
     if _DEFAULT is None: _DEFAULT = CodebookSet()
     return _DEFAULT
 
-# %% ../nbs/08_quantized_linear.ipynb #402a9959
+# %% ../nbs/08_quantized_linear.ipynb #eaddee52
 _FORWARD_BACKENDS = []   # (name, predicate(layer, x), fn(layer, x)); the last registered is asked first
 
 def register_forward_backend(predicate, # (layer, x) -> bool, or (x) -> bool
@@ -61,7 +61,7 @@ def unregister_forward_backend(name:str):
 
 def forward_backends() -> list: return [b[0] for b in _FORWARD_BACKENDS]
 
-# %% ../nbs/08_quantized_linear.ipynb #7fbcc17e
+# %% ../nbs/08_quantized_linear.ipynb #c0e52712
 def _qname(k:int) -> str: return 'Qidxs' if k == 0 else f'Qidxs{k+1}'
 
 class E8RHTLinear(nn.Module):
@@ -99,7 +99,7 @@ class E8RHTLinear(nn.Module):
         self._wcache = None
         return super()._load_from_state_dict(*args, **kwargs)
 
-# %% ../nbs/08_quantized_linear.ipynb #7be886b5
+# %% ../nbs/08_quantized_linear.ipynb #8917332f
 @torch.no_grad()
 def from_quantized(qw:QuantizedWeight, bias:Tensor=None, dtype=None) -> E8RHTLinear:
     "An `E8RHTLinear` holding the record `qw` (and `bias`)."
@@ -114,7 +114,7 @@ def to_quantized(layer:E8RHTLinear) -> QuantizedWeight:
     sd = {k: v.cpu() for k, v in layer.named_buffers()}
     return QuantizedWeight.from_state_dict(sd, layer.stages)
 
-# %% ../nbs/08_quantized_linear.ipynb #1a6360fd
+# %% ../nbs/08_quantized_linear.ipynb #8e4c54ee
 @torch.no_grad()
 def dequantize_layer(layer:E8RHTLinear) -> Tensor:
     "The layer's weight, float32 (out, in), in the original basis, on the layer's device."
@@ -143,7 +143,7 @@ def _forward(self:E8RHTLinear, x:Tensor) -> Tensor:
 E8RHTLinear.forward = _forward
 E8RHTLinear.dequantize = dequantize_layer
 
-# %% ../nbs/08_quantized_linear.ipynb #35555686
+# %% ../nbs/08_quantized_linear.ipynb #3dd8af1f
 def replace_linears(model:nn.Module, layer_stages:dict, # full linear name -> stages
                     device=None) -> int:
     "Replace the named nn.Linear modules by empty E8RHTLinear; returns how many were replaced."
