@@ -33,12 +33,15 @@ def main():
     ap.add_argument('--limit', type=int, default=None, help='WikiText-2 windows (default: all)')
     ap.add_argument('--configs', default='fp,glq2,rtn2,glq4,glq3,rtn4,rtn3')
     ap.add_argument('--workdir', default='/tmp/glq_quality'); ap.add_argument('--redo', action='store_true')
+    ap.add_argument('--out', default=str(OUT), help='result JSON (rows already there are kept)')
+    ap.add_argument('--note', default=None, help='a note stored with the results (e.g. what else ran on the machine)')
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from glq.quantize_model import smollm2_gguf
     model = str(smollm2_gguf()); calib = str(DATA / 'c4' / 'c4_validation_2k.jsonl')
     work = Path(a.workdir); work.mkdir(parents=True, exist_ok=True)
-    res = json.loads(OUT.read_text()) if OUT.exists() else {}
+    out_path = Path(a.out)
+    res = json.loads(out_path.read_text()) if out_path.exists() else {}
     setting = dict(model='SmolLM2-135M-Instruct (GGUF Q4_1, dequantized by transformers)', calib=f'C4 validation sample, {a.nsamples} x {a.seqlen} tokens',
                    eval=f"WikiText-2 test (joined), seqlen 2048, {'all' if a.limit is None else a.limit} windows",
                    full_spec=(a.nsamples, a.seqlen, a.limit) == (128, 2048, None))
@@ -69,7 +72,8 @@ def main():
         ref = res['rows'].get('fp', {}).get('ppl')
         if ref: row['ppl_vs_fp'] = round(row['ppl'] / ref - 1, 4)
         print(cfg, row, flush=True)
-        OUT.write_text(json.dumps(res, indent=1))
+        if a.note: res['note'] = a.note
+        out_path.write_text(json.dumps(res, indent=1))
     print(json.dumps(res, indent=1))
 
 if __name__ == '__main__': main()

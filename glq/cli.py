@@ -7,15 +7,16 @@ Docs: https://example.invalid/glq/cli.html.md"""
 # %% auto #0
 __all__ = ['quantize_parser', 'quantize_main', 'eval_parser', 'eval_main']
 
-# %% ../nbs/11_cli.ipynb #0df4c553
+# %% ../nbs/11_cli.ipynb #3b6b88e6
 import sys, argparse, time
 from pathlib import Path
 import torch
 from .quantize_model import quantize, load_model, peak_rss_gb
 from .hf_integration import load_quantized, glq_config
 from .eval import wikitext2_ppl
+from .distributed import init_from_env, sample_shard, close_process_group
 
-# %% ../nbs/11_cli.ipynb #6bf9633f
+# %% ../nbs/11_cli.ipynb #0f684f46
 _USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
 
 def _fail(prog, e) -> int:
@@ -27,7 +28,7 @@ def _bpw(s:str):
     except ValueError: raise argparse.ArgumentTypeError(f"bpw must be a number, got {s!r}") from None
     return int(f) if f.is_integer() else f
 
-# %% ../nbs/11_cli.ipynb #204d9fd7
+# %% ../nbs/11_cli.ipynb #b5a39649
 def quantize_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='glq-quantize', description="Quantize a Hugging Face causal LM with GLQ (E8 codebooks + RHT + LDLQ).")
     ap.add_argument('--model', required=True, help="hub id, local HF folder, .gguf file or folder with one .gguf")
@@ -48,17 +49,22 @@ def quantize_parser() -> argparse.ArgumentParser:
 def quantize_main(argv=None) -> int:
     "Entry point of `glq-quantize`."
     a = quantize_parser().parse_args(argv)
+    dist = None
     try:
+        dist, device = init_from_env(a.device)           # (None, a.device) unless started by torchrun
+        if dist is not None: sample_shard(a.nsamples, dist.world, dist.rank)   # a bad split fails before the model loads
         layers = [int(i) for i in a.layers.split(',')] if a.layers else None
         _, recs, path = quantize(a.model, a.output, bpw=a.bpw, calib=a.calib, nsamples=a.nsamples, seqlen=a.seqlen,
-                                 tune_iters=a.tune_iters, seed=a.seed, device=a.device, trust_remote_code=a.trust_remote_code,
-                                 layers=layers, use_ldlq=not a.rtn, overwrite=a.overwrite)
+                                 tune_iters=a.tune_iters, seed=a.seed, device=device, trust_remote_code=a.trust_remote_code,
+                                 layers=layers, use_ldlq=not a.rtn, overwrite=a.overwrite, dist=dist)
     except _USER_ERRORS as e: return _fail('glq-quantize', e)
     except OSError as e: return _fail('glq-quantize', e)       # e.g. a hub id that does not exist
-    print(f"wrote {path} ({len(recs)} quantized linear layers, peak RSS {peak_rss_gb():.2f} GB)")
+    finally:
+        if dist is not None and dist.owned: close_process_group()
+    if dist is None or dist.is_main: print(f"wrote {path} ({len(recs)} quantized linear layers, peak RSS {peak_rss_gb():.2f} GB)")
     return 0
 
-# %% ../nbs/11_cli.ipynb #893561be
+# %% ../nbs/11_cli.ipynb #278aa22e
 def eval_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='glq-eval', description="WikiText-2 perplexity of a GLQ model folder.")
     ap.add_argument('model_dir', metavar='MODEL_DIR')
