@@ -11,7 +11,7 @@ __all__ = ['MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS',
            'kernels_available', 'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul',
            'glq_linear_forward', 'glq_layer_forward', 'register_kernels']
 
-# %% ../nbs/12_inference_kernel.ipynb #5305ab75
+# %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
 import os, math, functools
 import torch
 from torch import Tensor
@@ -24,7 +24,7 @@ try:
 except ImportError:
     HAS_TRITON = False
 
-# %% ../nbs/12_inference_kernel.ipynb #53c1e1ec
+# %% ../nbs/12_inference_kernel.ipynb #f5d19324
 def pack_codebook(codebook:Tensor, # (K, 8) codewords with coordinates in ½ℤ, |x| ≤ 3.5
                  ) -> Tensor: # (K,) int32, nibble j = 2·c_j + 8
     "One int32 per codeword: what the kernels gather."
@@ -50,7 +50,7 @@ def codebook_lut(cb, device) -> Tensor:
     if key not in cache: cache[key] = pack_codebook(_table(cb)).to(device)
     return cache[key]
 
-# %% ../nbs/12_inference_kernel.ipynb #ad572015
+# %% ../nbs/12_inference_kernel.ipynb #bca220e7
 def _check_stages(Qs, cbs, rs):
     m, n8 = Qs[0].shape
     for k, (q, cb) in enumerate(zip(Qs, cbs)):
@@ -105,7 +105,7 @@ def glq_linear_forward_ref(x:Tensor, Qidxs:Tensor, SU:Tensor, SV:Tensor, Wscale,
     y = su * ifwht(glq_dequant_matmul_ref(xt, Qidxs, codebook, Wscale, Qidxs2, codebook2, resid_scale=resid_scale))
     return y if bias is None else y + bias.double()
 
-# %% ../nbs/12_inference_kernel.ipynb #dc67c0cf
+# %% ../nbs/12_inference_kernel.ipynb #5f843df8
 if HAS_TRITON:
     @triton.jit
     def _decode8(w):
@@ -182,7 +182,7 @@ if HAS_TRITON:
         tl.store(out_ptr + rm[:, None] * stride_o + ko[None, :], tl.reshape(w, (BM, BK8 * 8)).to(out_ptr.dtype.element_ty),
                  mask=(rm[:, None] < M) & (ko[None, :] < N8 * 8))
 
-# %% ../nbs/12_inference_kernel.ipynb #c4bddd43
+# %% ../nbs/12_inference_kernel.ipynb #782b2c06
 if HAS_TRITON:
     @triton.jit
     def _rht_kernel(in_ptr, out_ptr, sign_ptr, bias_ptr, scale_ptr, hb_ptr, hr_ptr, hc_ptr,
@@ -224,7 +224,7 @@ if HAS_TRITON:
         if HAS_BIAS: x += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
         tl.store(out_ptr + row * stride_out + offb, x.to(out_ptr.dtype.element_ty), mask=mb)
 
-# %% ../nbs/12_inference_kernel.ipynb #dc828574
+# %% ../nbs/12_inference_kernel.ipynb #fb1bd665
 if HAS_TRITON:
     @triton.jit
     def _rht_kron_kernel(in_ptr, out_ptr, sign_ptr, bias_ptr, scale_ptr, hr_ptr, mt_ptr,
@@ -263,7 +263,7 @@ if HAS_TRITON:
         if HAS_BIAS: y += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
         tl.store(out_ptr + row[:, None] * stride_out + offb, y.to(out_ptr.dtype.element_ty), mask=mb)
 
-# %% ../nbs/12_inference_kernel.ipynb #66f1d895
+# %% ../nbs/12_inference_kernel.ipynb #d531e389
 MAX_RHT_TILE = 16384     # elements of one row held by one program
 RHT_WARPS = 8            # warps per program of the single-program kernel (None: 4 up to 4096 elements, else 8)
 RHT_HALF = True          # single-program kernel: fp16 Hadamard dots (the Sylvester factors are exact in fp16) instead of tf32
@@ -328,7 +328,7 @@ def _kron_left(P:dict, BB:int) -> Tensor:
     if k not in P: P[k] = torch.kron(torch.eye(BB, dtype=torch.float32, device=P['k_hr'].device), P['k_hr'].float()).to(P['k_hr'].dtype)
     return P[k]
 
-# %% ../nbs/12_inference_kernel.ipynb #8a4ece48
+# %% ../nbs/12_inference_kernel.ipynb #a390bc30
 def _interpreting() -> bool: return os.environ.get('TRITON_INTERPRET', '0') == '1'
 
 def kernels_available(x:Tensor) -> bool:
@@ -416,7 +416,7 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
                          num_warps=RHT_WARPS or (8 if P['HP'] * P['RP'] * P['CP'] > 4096 else 4))
     return out
 
-# %% ../nbs/12_inference_kernel.ipynb #a723269f
+# %% ../nbs/12_inference_kernel.ipynb #4e2b05c0
 MV_MAX_B = 1          # batch rows up to which the CUDA-core kernel is used
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
 IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels ('.cg': bypass L1, leaving it to the codebook table)
@@ -484,7 +484,7 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
                              DOT=_tl_dtype(_dot_dtype(dot_dtype)), **common)
     return out
 
-# %% ../nbs/12_inference_kernel.ipynb #c8c61e1d
+# %% ../nbs/12_inference_kernel.ipynb #3c4b5600
 def glq_dequant_matmul(x:Tensor, # (..., n) inputs in the rotated basis
                        Qidxs:Tensor, # (m, n/8) int16 stage-1 indices
                        codebook, # stage-1 codebook (E8ShellCodebook)
@@ -521,7 +521,7 @@ def glq_linear_forward(x:Tensor, # (..., n) layer input
     y = rht_transform(part, SU, inverse=True, scale=0.5, scale_ptr=ws.to(x.device).reshape(-1), bias=bias, out_dtype=x.dtype)
     return y.reshape(*lead, m)
 
-# %% ../nbs/12_inference_kernel.ipynb #0a38bd35
+# %% ../nbs/12_inference_kernel.ipynb #f87dcc56
 def _layer_stages(layer):
     Qs = [layer.Qidxs] + [q for q in (getattr(layer, f'Qidxs{k}', None) for k in (2, 3, 4)) if q is not None]
     cs = getattr(layer, 'codebooks', None)
@@ -549,7 +549,7 @@ def glq_layer_forward(layer, # module with the GLQ record as buffers (see above)
     if bias is not None: y = y + bias.float()
     return y.to(x.dtype)
 
-# %% ../nbs/12_inference_kernel.ipynb #512603a6
+# %% ../nbs/12_inference_kernel.ipynb #2d91ceb4
 def register_kernels(predicate=None) -> str:
     "Make `E8RHTLinear` use these kernels (default: for CUDA inputs); returns the backend's name."
     from glq.quantized_linear import register_forward_backend
