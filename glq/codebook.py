@@ -1,4 +1,4 @@
-"""The 65,536 E8 lattice points of the first seven shells, ordered so that a GPU can decode an index with a few KB of tables, and an exact nearest-codeword encoder that runs at over a million vectors per second on one CPU thread.
+"""The 65,536 E8 lattice points of the first seven shells, ordered so that a GPU can decode an index with a few KB of tables, and an exact nearest-codeword encoder fast enough to quantize whole models on a CPU (its rate on one thread is measured below).
 
 Docs: https://example.invalid/glq/codebook.html.md"""
 
@@ -8,14 +8,14 @@ Docs: https://example.invalid/glq/codebook.html.md"""
 __all__ = ['SHELL6_COUNT', 'e8_orbits', 'orbit_size', 'orbit_norm2', 'e8_entries', 'E8ShellCodebook', 'nearest_d8', 'nearest_e8',
            'brute_force_encode', 'gaussian_mse', 'E8SmallCodebook', 'two_stage_mse', 'get_codebook']
 
-# %% ../nbs/01_codebook.ipynb #e70117fd
+# %% ../nbs/01_codebook.ipynb #2273fed4
 import itertools, math
 from collections import Counter, defaultdict
 import torch
 from torch import Tensor
 from fastcore.basics import patch
 
-# %% ../nbs/01_codebook.ipynb #211d8ea7
+# %% ../nbs/01_codebook.ipynb #10ee5434
 def e8_orbits(max_norm2:int=12, # largest squared norm to include
              ) -> list: # `(abs2, half)` pairs: doubled absolute values (tuple of 8 ints) and whether the orbit is half-integer
     "Every sign orbit of E8 points with squared norm at most `max_norm2`."
@@ -30,7 +30,7 @@ def e8_orbits(max_norm2:int=12, # largest squared norm to include
 def orbit_size(abs2, half): return 128 if half else 2**sum(v > 0 for v in abs2)
 def orbit_norm2(abs2): return sum(v*v for v in abs2) // 4
 
-# %% ../nbs/01_codebook.ipynb #9daaa263
+# %% ../nbs/01_codebook.ipynb #99733b72
 SHELL6_COUNT = 65536 - 56881   # 8655 points of shell 6 complete the codebook
 
 def _free_positions(abs2, half):
@@ -63,7 +63,7 @@ def e8_entries(n_shell6:int=SHELL6_COUNT, # how many shell-6 points to add to sh
     ents.sort(key=lambda e: (-len(e['free']), e['norm2'], tuple(-v for v in e['abs2']), e['base']))
     return ents
 
-# %% ../nbs/01_codebook.ipynb #b31c95a7
+# %% ../nbs/01_codebook.ipynb #0b02d568
 def _pdep_table():
     "`(offsets, table)`: `table[offsets[mask] + b]` = b's bits deposited on mask's set bits; `offsets[256]`: 7 bits + parity."
     offs, tab = [], []
@@ -74,7 +74,7 @@ def _pdep_table():
     tab += [b | (bin(b).count('1') & 1) << 7 for b in range(128)]
     return torch.tensor(offs, dtype=torch.int32), torch.tensor(tab, dtype=torch.uint8)
 
-# %% ../nbs/01_codebook.ipynb #f0e307fb
+# %% ../nbs/01_codebook.ipynb #eb9a662d
 class E8ShellCodebook:
     "The 65,536 E8 points of norm² ≤ 12 (shells 0–5 whole, 8,655 points of shell 6), indexed by (sign orbit, sign bits)."
     version = 'e8shell-v1'     # written into checkpoints; changes whenever the index order changes
@@ -139,7 +139,7 @@ class E8ShellCodebook:
         "Codewords for indices of any shape (int16 storage is read as unsigned): shape `idx.shape + (8,)`."
         return self.codebook[idx.long() & 0xFFFF]
 
-# %% ../nbs/01_codebook.ipynb #e1b2d6bb
+# %% ../nbs/01_codebook.ipynb #adc9cd25
 def nearest_d8(x:Tensor, # (N, 8) float
               ) -> Tensor: # (N, 8) the nearest points of D8 (integer vectors with an even sum)
     f = torch.round(x); d = x - f
@@ -156,7 +156,7 @@ def nearest_e8(x:Tensor, # (N, 8) float
     a = nearest_d8(x); b = nearest_d8(x - 0.5) + 0.5
     return torch.where((((x-b)**2).sum(1) < ((x-a)**2).sum(1))[:, None], b, a)
 
-# %% ../nbs/01_codebook.ipynb #ff51d7c9
+# %% ../nbs/01_codebook.ipynb #ac2fc2cd
 def _keys(p2:Tensor) -> Tensor:
     "Keys of lattice points given as doubled integer coordinates in [-6, 6]."
     return ((p2 + 6) * (13 ** torch.arange(8))).sum(-1)
@@ -192,7 +192,7 @@ def _init_encoder(self:E8ShellCodebook):
     self._ex_free, self._ex_fix = (A*free).T.contiguous(), (A*(~free)*fixed).T.contiguous()
     self._ex_n2 = (A*A).sum(1)
 
-# %% ../nbs/01_codebook.ipynb #567541f2
+# %% ../nbs/01_codebook.ipynb #311cc557
 @patch
 def _lookup(self:E8ShellCodebook, p:Tensor) -> tuple: # (indices, found)
     k = _keys((p * 2).round().long().clamp(-6, 6))
@@ -221,7 +221,7 @@ def _class_search(self:E8ShellCodebook, x:Tensor) -> Tensor:
         cw[use] = self._ex_abs[ke[use]] * torch.where(fs == 0, sgn[use], fs)
     return cw.float()
 
-# %% ../nbs/01_codebook.ipynb #cf1a6fa2
+# %% ../nbs/01_codebook.ipynb #e203ba7f
 @patch
 @torch.no_grad()
 def encode(self:E8ShellCodebook, x:Tensor, # (..., 8) float
@@ -244,7 +244,7 @@ def quantize(self:E8ShellCodebook, x:Tensor) -> Tensor:
     "Nearest codewords of `x` (..., 8)."
     return self.decode(self.encode(x))
 
-# %% ../nbs/01_codebook.ipynb #496a6504
+# %% ../nbs/01_codebook.ipynb #58b08f58
 def brute_force_encode(codebook:Tensor, # (K, 8) codewords
                        x:Tensor,        # (N, 8) vectors
                        chunk:int=256) -> Tensor:
@@ -252,12 +252,12 @@ def brute_force_encode(codebook:Tensor, # (K, 8) codewords
     C = codebook.double(); cn = (C*C).sum(1)
     return torch.cat([(x[s:s+chunk].double() @ C.T - 0.5*cn).argmax(1) for s in range(0, len(x), chunk)])
 
-# %% ../nbs/01_codebook.ipynb #5eddb153
+# %% ../nbs/01_codebook.ipynb #c35eb261
 def gaussian_mse(cb, scale:float, x:Tensor) -> float:
     "Mean squared error per coordinate of quantizing `x` as `scale * Q(x / scale)`."
     return ((scale * cb.quantize(x / scale) - x)**2).mean().item()
 
-# %% ../nbs/01_codebook.ipynb #406ff8cb
+# %% ../nbs/01_codebook.ipynb #7d4e5b90
 class E8SmallCodebook:
     "A 256-point E8 codebook (the 240 roots and ±2e_i) for residual stages."
     version = 'e8small-v1'
@@ -288,14 +288,14 @@ def make_small(self:E8ShellCodebook, size:int=256) -> E8SmallCodebook:
     "The residual codebook of `size` points (256: 8 bits per 8 weights)."
     return E8SmallCodebook(size)
 
-# %% ../nbs/01_codebook.ipynb #5cfe658a
+# %% ../nbs/01_codebook.ipynb #e210acbc
 def two_stage_mse(cb, cb2, rho:float, x:Tensor) -> float:
     "Error per coordinate of `x` after a first stage with `cb` and a residual stage with `cb2` at relative scale `rho`."
     s = cb.opt_scale
     r = x - s * cb.quantize(x / s)
     return ((r - s * rho * cb2.quantize(r / (s * rho)))**2).mean().item()
 
-# %% ../nbs/01_codebook.ipynb #4f7e1da1
+# %% ../nbs/01_codebook.ipynb #2e48ff45
 _CODEBOOKS = {}
 
 def get_codebook(name:str, # a codebook version, e.g. 'e8shell-v1' or 'e8small-v1'
