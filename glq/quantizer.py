@@ -8,7 +8,7 @@ Docs: https://example.invalid/glq/quantizer.html.md"""
 __all__ = ['SUPPORTED_BPW', 'SCALE_MULT', 'bpw_stages', 'stage_multipliers', 'multistage_quantizer', 'QuantizedWeight',
            'quantize_weight']
 
-# %% ../nbs/05_quantizer.ipynb #cd5095a8
+# %% ../nbs/05_quantizer.ipynb #319c8794
 import math, time
 from dataclasses import dataclass, field
 import torch
@@ -18,7 +18,7 @@ from .codebook import E8ShellCodebook, E8SmallCodebook, get_codebook
 from .rht import random_signs, rht_weight, unrht_weight, rht_hessian, pack_signs, unpack_signs
 from .ldlq import ldlq, damp_hessian, proxy_loss
 
-# %% ../nbs/05_quantizer.ipynb #f709c171
+# %% ../nbs/05_quantizer.ipynb #550c9635
 SUPPORTED_BPW = (2, 3, 4, 5, 6, 7, 8)
 
 def bpw_stages(bpw) -> list:
@@ -30,7 +30,7 @@ def bpw_stages(bpw) -> list:
     n16, n8 = divmod(int(bpw), 2)
     return [big] * n16 + [small] * n8
 
-# %% ../nbs/05_quantizer.ipynb #81edbe33
+# %% ../nbs/05_quantizer.ipynb #45ca08bd
 def stage_multipliers(stages:list) -> list:
     "Absolute scale of each stage relative to the layer scale."
     mult = [1.0]
@@ -52,7 +52,7 @@ def multistage_quantizer(stages:list, # codebook versions
         return rec * scale, codes
     return q
 
-# %% ../nbs/05_quantizer.ipynb #3bf7f5d9
+# %% ../nbs/05_quantizer.ipynb #de3a9d6f
 def _to_storage(i:Tensor, bits:int) -> Tensor:
     "int64 indices to their stored dtype: int16 (read back as unsigned) for 16-bit stages, uint8 for 8-bit ones."
     return torch.where(i >= 32768, i - 65536, i).to(torch.int16) if bits == 16 else i.to(torch.uint8)
@@ -80,7 +80,7 @@ class QuantizedWeight:
     def __repr__(self):
         return f"QuantizedWeight({self.shape[0]}x{self.shape[1]}, {self.bpw} bpw nominal, {self.bits_per_weight():.4f} stored, stages={self.stages})"
 
-# %% ../nbs/05_quantizer.ipynb #f80a2236
+# %% ../nbs/05_quantizer.ipynb #7ff67118
 @patch
 def rotated(self:QuantizedWeight) -> Tensor:
     "The quantized weight in the RHT basis, float32 (out, in)."
@@ -96,7 +96,7 @@ def dequantize(self:QuantizedWeight) -> Tensor:
     m, n = self.shape
     return unrht_weight(self.rotated(), unpack_signs(self.SU, m), unpack_signs(self.SV, n))
 
-# %% ../nbs/05_quantizer.ipynb #9d696b20
+# %% ../nbs/05_quantizer.ipynb #a57bf1af
 @patch
 def state_dict(self:QuantizedWeight) -> dict:
     sd = {('Qidxs' if k == 0 else f'Qidxs{k+1}'): q.contiguous() for k, q in enumerate(self.Qidxs)}
@@ -112,7 +112,7 @@ def from_state_dict(cls:QuantizedWeight, sd:dict, stages:list) -> QuantizedWeigh
     return cls((m, 8*n8), list(stages), qs, sd['SU'], sd['SV'], float(sd['Wscale'].reshape(-1)[0]),
                [float(v) for v in sd['resid_scale'].reshape(-1)])
 
-# %% ../nbs/05_quantizer.ipynb #626a1cda
+# %% ../nbs/05_quantizer.ipynb #26e1fe05
 SCALE_MULT = {2: 1.0, 3: 1.05, 4: 1.1, 5: 1.1, 6: 1.1, 7: 1.1, 8: 1.1}
 
 def _check_weight(W:Tensor, name:str=''):
