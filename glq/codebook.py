@@ -136,20 +136,37 @@ class E8ShellCodebook:
         return (a2 * (1 - 2*((s8[..., None] >> sh) & 1))).float() * 0.5
 
     def decode(self, idx:Tensor) -> Tensor:
-        "Codewords for indices of any shape (int16 storage is read as unsigned): shape `idx.shape + (8,)`."
+        "Codewords for indices of any shape (int16 storage is read as unsigned): shape `idx.shape + (8,)`, on `idx`'s device."
+        if idx.device != self.device: return self.to(idx.device).decode(idx)
         return self.codebook[idx.long() & 0xFFFF]
+
+    device = torch.device('cpu')   # where this object's tables live; `to` makes cached copies for other devices
+    def to(self, device) -> 'E8ShellCodebook':
+        "This codebook with its tables (decoder and encoder) on `device`: a copy made once per device and cached."
+        device = _norm_device(device)
+        if device == self.device: return self
+        if not hasattr(self, '_order'): self._init_encoder()
+        cache = self.__dict__.setdefault('_copies', {})
+        if device not in cache:
+            c = object.__new__(type(self))
+            c.__dict__ = {k: (v.to(device) if isinstance(v, Tensor) else v) for k, v in self.__dict__.items() if k != '_copies'}
+            c.device = device; cache[device] = c
+        return cache[device]
+
+def _norm_device(device) -> torch.device:
+    "torch.device with an explicit index for CUDA ('cuda' -> 'cuda:<current>')."
+    d = torch.device(device)
+    if d.type == 'cuda' and d.index is None: d = torch.device('cuda', torch.cuda.current_device())
+    return d
 
 # %% ../nbs/01_codebook.ipynb #adc9cd25
 def nearest_d8(x:Tensor, # (N, 8) float
               ) -> Tensor: # (N, 8) the nearest points of D8 (integer vectors with an even sum)
     f = torch.round(x); d = x - f
-    odd = f.sum(1).remainder(2) != 0
-    if bool(odd.any()):
-        fo, do_ = f[odd], d[odd]
-        i = do_.abs().argmax(1, keepdim=True)
-        fo.scatter_add_(1, i, torch.where(do_.gather(1, i) >= 0, 1.0, -1.0).to(fo.dtype))
-        f[odd] = fo
-    return f
+    odd = f.sum(1).remainder(2) != 0                      # odd sum: move the worst-rounded coordinate the other way
+    i = d.abs().argmax(1, keepdim=True)
+    step = torch.where(d.gather(1, i) >= 0, 1.0, -1.0).to(f.dtype) * odd[:, None]
+    return f.scatter_add(1, i, step)                      # branch-free: no host synchronisation on a GPU
 
 def nearest_e8(x:Tensor, # (N, 8) float
               ) -> Tensor: # (N, 8) the nearest points of the whole (unbounded) E8 lattice
@@ -159,7 +176,7 @@ def nearest_e8(x:Tensor, # (N, 8) float
 # %% ../nbs/01_codebook.ipynb #ac2fc2cd
 def _keys(p2:Tensor) -> Tensor:
     "Keys of lattice points given as doubled integer coordinates in [-6, 6]."
-    return ((p2 + 6) * (13 ** torch.arange(8))).sum(-1)
+    return ((p2 + 6) * (13 ** torch.arange(8, device=p2.device))).sum(-1)
 
 @patch
 @torch.no_grad()
@@ -211,31 +228,37 @@ def _class_search(self:E8ShellCodebook, x:Tensor) -> Tensor:
     dc, kc = (self._cls_n2[None] - 2*score).min(1)
     de, ke = (self._ex_n2[None] - 2*(x.abs() @ self._ex_free + x @ self._ex_fix)).min(1)
     sgn = torch.where(neg, -1., 1.).double()
-    cw = torch.empty(n, 8, dtype=torch.float64).scatter_(1, order, self._cls[kc]) * sgn
+    cw = torch.empty(n, 8, dtype=torch.float64, device=x.device).scatter_(1, order, self._cls[kc]) * sgn
     m = mism.gather(1, kc[:, None]).squeeze(1)
-    rows = m.nonzero().squeeze(1)
-    cw[rows, order[rows, 7]] *= -1                        # parity fix: flip the smallest |x|
-    use = de < dc
-    if bool(use.any()):
-        fs = self._ex_sign[ke[use]]
-        cw[use] = self._ex_abs[ke[use]] * torch.where(fs == 0, sgn[use], fs)
+    flip = torch.zeros_like(cw).scatter_(1, order[:, 7:], m[:, None].double())
+    cw = cw * (1 - 2*flip)                                # parity fix: flip the smallest |x|
+    fs = self._ex_sign[ke]
+    cw = torch.where((de < dc)[:, None], self._ex_abs[ke] * torch.where(fs == 0, sgn, fs), cw)   # an explicit entry is nearer
     return cw.float()
 
 # %% ../nbs/01_codebook.ipynb #e203ba7f
 @patch
 @torch.no_grad()
 def encode(self:E8ShellCodebook, x:Tensor, # (..., 8) float
-           chunk:int=1<<16) -> Tensor:      # int64 indices of the nearest codewords, shape `x.shape[:-1]`
-    "Exact nearest codeword (ties broken by the lattice decoder's choice)."
+           chunk:int=1<<16,  # rows per batch
+           dense:bool=None,  # search every row (no host synchronisation) instead of only the misses; None: on GPUs
+           check:bool=True,  # raise on NaN/inf input (False: the caller guarantees finite input, e.g. inside a CUDA graph)
+          ) -> Tensor:       # int64 indices of the nearest codewords, shape `x.shape[:-1]`
+    "Exact nearest codeword (ties broken by the lattice decoder's choice); runs on the device of `x`."
+    if x.device != self.device: return self.to(x.device).encode(x, chunk, dense, check)
+    if dense is None: dense = x.is_cuda
     if not hasattr(self, '_order'): self._init_encoder()
     shp = x.shape[:-1]; x = x.reshape(-1, 8).float()
-    if not bool(torch.isfinite(x).all()): raise ValueError("encode: input has NaN or inf values; quantize finite weights only")
-    out = torch.empty(len(x), dtype=torch.long)
+    if check and not bool(torch.isfinite(x).all()): raise ValueError("encode: input has NaN or inf values; quantize finite weights only")
+    out = torch.empty(len(x), dtype=torch.long, device=x.device)
     for s in range(0, len(x), chunk):
         xs = x[s:s+chunk]
         idx, found = self._lookup(nearest_e8(xs))
-        miss = (~found).nonzero().squeeze(1)
-        if len(miss): idx[miss] = self._lookup(self._class_search(xs[miss]))[0]
+        if dense:        # no host synchronisation: search every row, keep the lattice decoder's answer where it was found
+            idx = torch.where(found, idx, self._lookup(self._class_search(xs))[0])
+        else:            # CPU: search only the misses
+            miss = (~found).nonzero().squeeze(1)
+            if len(miss): idx[miss] = self._lookup(self._class_search(xs[miss]))[0]
         out[s:s+chunk] = idx
     return out.reshape(shp)
 
@@ -272,12 +295,19 @@ class E8SmallCodebook:
         self._cn = (self.codebook.double()**2).sum(1)
     def __len__(self): return len(self.codebook)
     def __repr__(self): return f"E8SmallCodebook({self.version}: 256 codewords)"
-    def decode(self, idx:Tensor) -> Tensor: return self.codebook[idx.long() & 0xFF]
+    def _cb(self, device) -> Tensor:
+        "The codewords on `device` (one cached copy per device)."
+        d = _norm_device(device)
+        if d.type == 'cpu': return self.codebook
+        cache = self.__dict__.setdefault('_copies', {})
+        if d not in cache: cache[d] = self.codebook.to(d)
+        return cache[d]
+    def decode(self, idx:Tensor) -> Tensor: return self._cb(idx.device)[idx.long() & 0xFF]
     @torch.no_grad()
-    def encode(self, x:Tensor, chunk:int=1<<15) -> Tensor:
+    def encode(self, x:Tensor, chunk:int=1<<15, check:bool=True) -> Tensor:
         shp = x.shape[:-1]; x = x.reshape(-1, 8)
-        if not bool(torch.isfinite(x).all()): raise ValueError("encode: input has NaN or inf values")
-        C = self.codebook.T.contiguous(); cn = 0.5*(self.codebook**2).sum(1)
+        if check and not bool(torch.isfinite(x).all()): raise ValueError("encode: input has NaN or inf values")
+        cb = self._cb(x.device); C = cb.T.contiguous(); cn = 0.5*(cb**2).sum(1)
         out = torch.cat([(x[s:s+chunk].float() @ C - cn).argmax(1) for s in range(0, len(x), chunk)]) if len(x) else x.new_zeros(0, dtype=torch.long)
         return out.reshape(shp)
     def quantize(self, x): return self.decode(self.encode(x))

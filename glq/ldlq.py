@@ -59,12 +59,14 @@ def ldlq(W:Tensor,              # (m, n) weights (in the basis the Hessian descr
     L, _ = block_ldl(H, b)
     W64 = W.double(); What = torch.zeros_like(W64); codes = [None] * (n // b)
     Lf = L.float()
+    E = torch.zeros(m, n, dtype=torch.float32, device=W.device)   # float32 errors W − Ŵ of the blocks done so far
     for k in reversed(range(n // b)):
         s, e = k*b, (k+1)*b
         target = W64[:, s:e]
-        if e < n: target = target + ((W64[:, e:] - What[:, e:]).float() @ Lf[e:, s:e]).double()
+        if e < n: target = target + (E[:, e:] @ Lf[e:, s:e]).double()
         rec, codes[k] = quantizer(target.float())
         What[:, s:e] = rec.double()
+        E[:, s:e] = (W64[:, s:e] - What[:, s:e]).float()
     if tune_iters: What, codes = _tune(W64, What, codes, H.double(), quantizer, tune_iters, b)
     return What.float(), codes
 

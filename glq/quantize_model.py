@@ -129,20 +129,28 @@ class _Catcher(nn.Module):
         if 'kw' not in self.store: self.store['kw'] = dict(kwargs, **({'_args': args} if args else {}))
         raise _Stop
 
+def _to(obj, device):
+    "Tensors inside nested tuples/lists/dicts moved to `device`."
+    if isinstance(obj, Tensor): return obj.to(device)
+    if isinstance(obj, (tuple, list)): return type(obj)(_to(o, device) for o in obj)
+    if isinstance(obj, dict): return {k: _to(v, device) for k, v in obj.items()}
+    return obj
+
 @torch.no_grad()
 def first_layer_inputs(model, tokens:Tensor, device='cpu') -> tuple:
-    "((nsamples, seqlen, hidden) inputs of decoder layer 0, the layer's keyword arguments)."
+    "((nsamples, seqlen, hidden) inputs of decoder layer 0, the layer's keyword arguments), on `device`."
     pre, layers = decoder_layers(model)
     store = {'h': []}
     layers[0] = _Catcher(layers[0], store)
+    home = next(model.parameters()).device          # the embeddings run where the model is
     try:
         for i in range(len(tokens)):
-            try: model(tokens[i:i+1].to(device), use_cache=False)
+            try: model(tokens[i:i+1].to(home), use_cache=False)
             except _Stop: pass
     finally: layers[0] = layers[0].layer
     kw = store['kw']; kw.pop('use_cache', None)
     for k in ('past_key_values', 'past_key_value', 'cache'): kw.pop(k, None)
-    return torch.cat(store['h']), kw
+    return torch.cat(store['h']).to(device), _to(kw, device)
 
 def _run_layer(layer, h, kw):
     args = kw.get('_args', ())
@@ -197,6 +205,8 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
     bar = tqdm(range(todo[-1] + 1), desc='glq', disable=not progress)
     for i in bar:
         lay = dls[i]
+        home = next(lay.parameters()).device
+        lay.to(device)                                  # streaming: only this decoder layer is on `device`
         if i in todo:
             lins = layer_linears(lay)
             cap = HessianCapture(lins)
@@ -207,19 +217,20 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
             done = {}
             for ln in mine:
                 full = f"{pre}.{i}.{ln}"
-                qw = quantize_weight(lins[ln].weight.data.float().cpu(), cap.hessian(ln).cpu(), bpw=_layer_bpw(bpw, full),
+                qw = quantize_weight(lins[ln].weight.data.float(), cap.hessian(ln), bpw=_layer_bpw(bpw, full), device=device,
                                      tune_iters=tune_iters, seed=layer_seed(seed, full), use_ldlq=use_ldlq, damp=damp, name=full)
                 del qw._recon
                 done[ln] = qw
             if dist is not None: done = dist.share(done)       # every rank gets every record of this layer
             for ln, lin in lins.items():
                 full, qw = f"{pre}.{i}.{ln}", done[ln]
-                lin.weight.data.copy_(qw.dequantize().to(lin.weight.dtype))
+                lin.weight.data.copy_(qw.dequantize(lin.weight.device).to(lin.weight.dtype))
                 records[full] = qw
                 if log: log(f"{full}: {qw.bpw} bpw  proxy {qw.metrics['proxy_loss']:.4g}  rel err {qw.metrics['rel_err']:.4f}  "
                             f"{qw.metrics['seconds']:.1f}s")
             del cap
         h = torch.cat([_run_layer(lay, h[j:j+1], kw) for j in range(n)])      # the quantized layer's outputs feed the next one
+        lay.to(home)
         bar.set_postfix(rss_gb=f"{peak_rss_gb():.2f}")
     return records
 
@@ -311,7 +322,8 @@ def quantize(model,                    # hub id, local folder, .gguf file, or a 
         raise ValueError(f"output folder {output} exists: remove it or pass --overwrite")
     bpw_stages(bpw if not isinstance(bpw, dict) else bpw.get('default', 2))
     name = model if isinstance(model, (str, Path)) else getattr(model.config, '_name_or_path', '')
-    if isinstance(model, (str, Path)): model, tokenizer = load_model(str(model), device=device, trust_remote_code=trust_remote_code)
+    if isinstance(model, (str, Path)):       # loaded on the CPU; each decoder layer visits `device` in turn
+        model, tokenizer = load_model(str(model), device='cpu', trust_remote_code=trust_remote_code)
     if isinstance(calib, Tensor): tokens, cname = calib, 'tokens'
     else:
         if tokenizer is None: raise ValueError("pass the tokenizer (tokenizer=...) to build calibration samples from text")
