@@ -48,12 +48,15 @@ def rank_main(a):
     tokens = torch.randint(0, 128256, (a.nsamples, a.seqlen), generator=torch.Generator().manual_seed(0))
     if dist is not None: dist.barrier()
     torch.cuda.synchronize(); t0 = time.perf_counter()
-    recs = quantize_layers(model, tokens, bpw=a.bpw, seed=0, device=device, dist=dist, log=None, progress=False)
+    timings = {}
+    recs = quantize_layers(model, tokens, bpw=a.bpw, seed=0, device=device, dist=dist, log=None, progress=False,
+                           timings=timings if a.timings else None)
     torch.cuda.synchronize(); secs = time.perf_counter() - t0
     peak = torch.cuda.max_memory_allocated() / 2**30
-    peaks = [peak]
+    peaks, tims = [peak], [timings]
     if dist is not None:
         peaks = [None] * world; tdist.all_gather_object(peaks, peak)
+        tims = [None] * world; tdist.all_gather_object(tims, timings)
     if dist is None or dist.is_main:
         h = hashlib.sha256()
         for n in sorted(recs):
@@ -67,7 +70,8 @@ def rank_main(a):
                                           build_seconds=round(build, 1), records=len(recs), sha256=h.hexdigest(),
                                           peak_gpu_gb_per_rank=[round(p, 2) for p in peaks],
                                           linear_seconds_per_layer={n: round(s, 3) for n, s in lin.items()},
-                                          quantize_seconds_per_layer_per_rank=[round(s, 3) for s in per_rank])), flush=True)
+                                          quantize_seconds_per_layer_per_rank=[round(s, 3) for s in per_rank],
+                                          phase_seconds_per_rank=[{k: round(v, 2) for k, v in tm.items()} for tm in tims])), flush=True)
     if dist is not None: close_process_group()
 
 
@@ -79,7 +83,7 @@ def driver(a):
     rows = [r for r in old.get('rows', []) if r['world'] not in [int(x) for x in a.gpus.split(',')]]
     for n in [int(x) for x in a.gpus.split(',')]:
         cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc-per-node', str(n), __file__, '--rank-main',
-               '--layers', str(a.layers), '--nsamples', str(a.nsamples), '--seqlen', str(a.seqlen), '--bpw', str(a.bpw)]
+               '--layers', str(a.layers), '--nsamples', str(a.nsamples), '--seqlen', str(a.seqlen), '--bpw', str(a.bpw)] + (['--timings'] if a.timings else [])
         print('$', ' '.join(cmd), flush=True)
         r = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if r.returncode: sys.exit(f"{n} GPUs failed:\n{r.stderr[-4000:]}")
@@ -113,6 +117,7 @@ if __name__ == '__main__':
     ap.add_argument('--seqlen', type=int, default=2048)
     ap.add_argument('--bpw', type=int, default=2)
     ap.add_argument('--out', default=str(RESULT), help='JSON results file (rows of other GPU counts in it are kept)')
+    ap.add_argument('--timings', action='store_true', help='synchronise and time each phase (adds a little time)')
     ap.add_argument('--rank-main', action='store_true', help=argparse.SUPPRESS)
     a = ap.parse_args()
     rank_main(a) if a.rank_main else driver(a)

@@ -17,6 +17,7 @@ from torch import Tensor
 from .quantize_model import PairwiseSum, HessianCapture, quantize_layers
 from fastcore.basics import patch
 from .quantizer import QuantizedWeight
+from .codebook import get_codebook
 
 # %% ../nbs/14_distributed.ipynb #e534ce5b
 def sample_shard(n:int,      # number of calibration samples
@@ -110,17 +111,41 @@ def reduce_hessians(self:DistContext, cap:HessianCapture):
         tdist.all_reduce(c, group=self.group)
         cap.count[g] = int(c.item())
 
+_METRICS = ('proxy_loss', 'rel_err', 'seconds')
+
+def _record_template(shape:tuple, stages:list) -> dict:
+    "Empty tensors shaped like the state dict of an o×i record with these stages (what a receiving rank fills)."
+    o, i = shape
+    sd = {('Qidxs' if k == 0 else f'Qidxs{k+1}'): torch.empty(o, i // 8, dtype=torch.int16 if get_codebook(s).bits == 16 else torch.uint8)
+          for k, s in enumerate(stages)}
+    sd.update(SU=torch.empty(o // 8, dtype=torch.uint8), SV=torch.empty(i // 8, dtype=torch.uint8),
+              Wscale=torch.empty(1, dtype=torch.float32), resid_scale=torch.empty(len(stages) - 1, dtype=torch.float32))
+    return sd
+
 @patch
-def share(self:DistContext, done:dict) -> dict:
-    "All-gather the records each rank made: {linear name: QuantizedWeight} on every rank, rebuilt from their state dicts."
-    mine = {n: (qw.state_dict(), qw.stages, qw.metrics) for n, qw in done.items()}
-    every = [None] * self.world
-    tdist.all_gather_object(every, mine, group=self.group)
+def share(self:DistContext,
+          done:dict,    # {linear name: QuantizedWeight} this rank made
+          layout:dict,  # {linear name: ((out, in), stages)} of every linear of the layer, in module order
+         ) -> dict:     # {linear name: QuantizedWeight} on every rank
+    "Broadcast each record's tensors (as bytes) from the rank that made it; metrics travel as three float64s."
+    owner = assign_linears({n: s for n, (s, _) in layout.items()}, self.world, self.comm_device)
     out = {}
-    for d in every:
-        for n, (sd, stages, met) in d.items():
-            qw = QuantizedWeight.from_state_dict({k: v.cpu() for k, v in sd.items()}, stages); qw.metrics = met
-            out[n] = qw
+    for n, (shape, stages) in layout.items():
+        src = owner[n] if self.group is None else tdist.get_global_rank(self.group, owner[n])
+        if owner[n] == self.rank:
+            qw = done[n]; sd = qw.state_dict()
+            met = torch.tensor([float(qw.metrics.get(k, float('nan'))) for k in _METRICS], dtype=torch.float64)
+        else: sd, met = _record_template(shape, stages), torch.empty(len(_METRICS), dtype=torch.float64)
+        got = {}
+        for k in sorted(sd):
+            v = sd[k].contiguous()
+            buf = v.reshape(-1).view(torch.uint8).to(self.comm_device)
+            tdist.broadcast(buf, src=src, group=self.group)
+            got[k] = buf.cpu().view(v.dtype).reshape(v.shape)
+        met = met.view(torch.uint8).to(self.comm_device); tdist.broadcast(met, src=src, group=self.group)
+        qw = QuantizedWeight.from_state_dict(got, stages)
+        qw.metrics = dict(zip(_METRICS, met.cpu().view(torch.float64).tolist()))
+        out[n] = qw
     return out
 
 # %% ../nbs/14_distributed.ipynb #c97f7352

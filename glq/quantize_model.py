@@ -192,6 +192,7 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
                     log=print,             # per-layer log lines (None: silent)
                     progress:bool=True,    # tqdm bar
                     dist=None,             # glq.distributed.DistContext: run as one rank of a process group (None: alone)
+                    timings:dict=None,     # if a dict: filled with seconds per phase (synchronising the device at each)
                    ) -> dict:              # {full linear name: QuantizedWeight}
     "Quantize the decoder's linear layers one decoder layer at a time, feeding quantized outputs forward."
     pre, dls = decoder_layers(model)
@@ -200,19 +201,29 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
     if dist is not None:
         tokens = tokens[dist.shard(len(tokens))]         # this rank's calibration samples
         if not dist.is_main: log, progress = None, False
+    def mark(phase, t0):
+        if timings is None: return t0
+        if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
+        t = time.perf_counter(); timings[phase] = timings.get(phase, 0.) + t - t0
+        return t
+    t = time.perf_counter()
     h, kw = first_layer_inputs(model, tokens, device)
+    t = mark('inputs', t)
     records, n = {}, len(tokens)
     bar = tqdm(range(todo[-1] + 1), desc='glq', disable=not progress)
     for i in bar:
         lay = dls[i]
         home = next(lay.parameters()).device
         lay.to(device)                                  # streaming: only this decoder layer is on `device`
+        t = mark('move', t)
         if i in todo:
             lins = layer_linears(lay)
             cap = HessianCapture(lins)
             for j in range(n): cap.next_sample(); _run_layer(lay, h[j:j+1], kw)
             cap.remove()
+            t = mark('hessians', t)
             if dist is not None: dist.reduce_hessians(cap)    # sums over all ranks' samples, in the single-process order
+            t = mark('reduce', t)
             mine = list(lins) if dist is None else dist.assign({ln: tuple(l.weight.shape) for ln, l in lins.items()})
             done = {}
             for ln in mine:
@@ -221,7 +232,10 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
                                      tune_iters=tune_iters, seed=layer_seed(seed, full), use_ldlq=use_ldlq, damp=damp, name=full)
                 del qw._recon
                 done[ln] = qw
-            if dist is not None: done = dist.share(done)       # every rank gets every record of this layer
+            t = mark('quantize', t)
+            if dist is not None:                               # every rank gets every record of this layer
+                done = dist.share(done, {ln: (tuple(l.weight.shape), bpw_stages(_layer_bpw(bpw, f"{pre}.{i}.{ln}"))) for ln, l in lins.items()})
+            t = mark('share', t)
             for ln, lin in lins.items():
                 full, qw = f"{pre}.{i}.{ln}", done[ln]
                 lin.weight.data.copy_(qw.dequantize(lin.weight.device).to(lin.weight.dtype))
@@ -229,8 +243,11 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
                 if log: log(f"{full}: {qw.bpw} bpw  proxy {qw.metrics['proxy_loss']:.4g}  rel err {qw.metrics['rel_err']:.4f}  "
                             f"{qw.metrics['seconds']:.1f}s")
             del cap
+            t = mark('apply', t)
         h = torch.cat([_run_layer(lay, h[j:j+1], kw) for j in range(n)])      # the quantized layer's outputs feed the next one
+        t = mark('outputs', t)
         lay.to(home)
+        t = mark('move', t)
         bar.set_postfix(rss_gb=f"{peak_rss_gb():.2f}")
     return records
 
