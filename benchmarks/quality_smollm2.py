@@ -35,6 +35,8 @@ def main():
     ap.add_argument('--workdir', default='/tmp/glq_quality'); ap.add_argument('--redo', action='store_true')
     ap.add_argument('--out', default=str(OUT), help='result JSON (rows already there are kept)')
     ap.add_argument('--note', default=None, help='a note stored with the results (e.g. what else ran on the machine)')
+    ap.add_argument('--dtype', default='auto', help='glq-quantize --dtype (bfloat16: faster forward passes on CPUs with bf16 units, half-size embeddings)')
+    ap.add_argument('--eval-dtype', default='auto', help='glq-eval --dtype (float32 compares with the float32 reference)')
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from glq.quantize_model import smollm2_gguf
@@ -44,7 +46,8 @@ def main():
     res = json.loads(out_path.read_text()) if out_path.exists() else {}
     setting = dict(model='SmolLM2-135M-Instruct (GGUF Q4_1, dequantized by transformers)', calib=f'C4 validation sample, {a.nsamples} x {a.seqlen} tokens',
                    eval=f"WikiText-2 test (joined), seqlen 2048, {'all' if a.limit is None else a.limit} windows",
-                   full_spec=(a.nsamples, a.seqlen, a.limit) == (128, 2048, None))
+                   full_spec=(a.nsamples, a.seqlen, a.limit) == (128, 2048, None),
+                   **({} if a.dtype == 'auto' else {'quantize_dtype': a.dtype}), **({} if a.eval_dtype == 'auto' else {'eval_dtype': a.eval_dtype}))
     if res.get('setting') != setting: res = dict(setting=setting, rows={})
     res.update(hardware=f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
                command=' '.join(['python'] + sys.argv), date=datetime.date.today().isoformat())
@@ -53,7 +56,7 @@ def main():
         if cfg in res['rows'] and not a.redo: print('have', cfg, res['rows'][cfg]); continue
         row = {}
         if cfg == 'fp':
-            _, out = run(['glq-eval', '--fp', model] + lim, work / 'fp_eval.log')
+            _, out = run(['glq-eval', '--fp', model, '--dtype', a.eval_dtype] + lim, work / 'fp_eval.log')
             row.update(ppl=ppl_of(out), bpw_stored=None, checkpoint_mb=round(os.path.getsize(model) / 2**20, 1))
         else:
             bpw = int(cfg[-1]); rtn = cfg.startswith('rtn'); d = work / cfg
@@ -61,10 +64,10 @@ def main():
             # RTN ignores the Hessians, so it needs no real calibration; it still runs the pipeline end to end
             ns = ['--nsamples', '1', '--seqlen', '128'] if rtn else ['--nsamples', str(a.nsamples), '--seqlen', str(a.seqlen)]
             wall, qout = run(['glq-quantize', '--model', model, '--output', str(d), '--bpw', str(bpw), '--calib', calib] + ns
-                               + (['--rtn'] if rtn else []), work / f'{cfg}_quantize.log')
+                               + (['--rtn'] if rtn else []) + ['--dtype', a.dtype], work / f'{cfg}_quantize.log')
             qc = json.loads((d / 'config.json').read_text())['quantization_config']
             rss = float(re.findall(r'peak RSS ([0-9.]+) GB', qout)[-1])          # printed by glq-quantize itself
-            _, out = run(['glq-eval', str(d)] + lim, work / f'{cfg}_eval.log')
+            _, out = run(['glq-eval', str(d), '--dtype', a.eval_dtype] + lim, work / f'{cfg}_eval.log')
             size = sum(f.stat().st_size for f in d.glob('*.safetensors'))
             row.update(ppl=ppl_of(out), bpw=bpw, method='RTN (no LDLQ)' if rtn else 'GLQ (LDLQ)', bpw_stored=qc.get('stored_bpw'),
                        checkpoint_mb=round(size / 2**20, 1), quantize_seconds=round(wall, 1), quantize_peak_rss_gb=round(rss, 2))

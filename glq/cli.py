@@ -11,7 +11,7 @@ __all__ = ['quantize_parser', 'quantize_main', 'eval_parser', 'eval_main']
 import sys, argparse, time
 from pathlib import Path
 import torch
-from .quantize_model import quantize, load_model, peak_rss_gb
+from .quantize_model import quantize, load_model, peak_rss_gb, model_dtype
 from .hf_integration import load_quantized, glq_config
 from .eval import wikitext2_ppl
 from .distributed import init_from_env, sample_shard, close_process_group
@@ -40,6 +40,8 @@ def quantize_parser() -> argparse.ArgumentParser:
     ap.add_argument('--calib', default='wikitext2', help="calibration .txt/.jsonl/.parquet file or data set name (default wikitext2, needs the hub)")
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--device', default='cpu', help="device the decoder layers run on (cpu, cuda, cuda:1, ...)")
+    ap.add_argument('--dtype', default='auto', choices=['auto', 'float32', 'bfloat16', 'float16'],
+                    help="dtype the model is loaded and run in; also that of the saved embeddings/norms (default auto: the checkpoint's)")
     ap.add_argument('--layers', default=None, help="comma separated decoder layer indices to quantize (default: all)")
     ap.add_argument('--rtn', action='store_true', help="round-to-nearest baseline instead of LDLQ")
     ap.add_argument('--trust-remote-code', action='store_true')
@@ -56,7 +58,7 @@ def quantize_main(argv=None) -> int:
         layers = [int(i) for i in a.layers.split(',')] if a.layers else None
         _, recs, path = quantize(a.model, a.output, bpw=a.bpw, calib=a.calib, nsamples=a.nsamples, seqlen=a.seqlen,
                                  tune_iters=a.tune_iters, seed=a.seed, device=device, trust_remote_code=a.trust_remote_code,
-                                 layers=layers, use_ldlq=not a.rtn, overwrite=a.overwrite, dist=dist)
+                                 layers=layers, use_ldlq=not a.rtn, overwrite=a.overwrite, dist=dist, dtype=a.dtype)
     except _USER_ERRORS as e: return _fail('glq-quantize', e)
     except OSError as e: return _fail('glq-quantize', e)       # e.g. a hub id that does not exist
     finally:
@@ -73,6 +75,8 @@ def eval_parser() -> argparse.ArgumentParser:
     ap.add_argument('--data', default=None, help="joined WikiText-2 test text (default: shared/data beside the checkout)")
     ap.add_argument('--device', default=None, help="device_map for loading, e.g. cpu, cuda, auto")
     ap.add_argument('--fp', action='store_true', help="also accept an unquantized model (hub id, folder or .gguf): the reference")
+    ap.add_argument('--dtype', default='auto', choices=['auto', 'float32', 'bfloat16', 'float16'],
+                    help="dtype to run the model in (default auto: the checkpoint's)")
     return ap
 
 def eval_main(argv=None) -> int:
@@ -87,9 +91,9 @@ def eval_main(argv=None) -> int:
             except ValueError: is_glq = False
         else: glq_config(a.model_dir); is_glq = True
         if is_glq:
-            model = load_quantized(a.model_dir, device_map=a.device)
+            model = load_quantized(a.model_dir, device_map=a.device, dtype=model_dtype(a.dtype))
             tok = AutoTokenizer.from_pretrained(str(Path(a.model_dir).expanduser()))
-        else: model, tok = load_model(a.model_dir, device=a.device or 'cpu')
+        else: model, tok = load_model(a.model_dir, dtype=model_dtype(a.dtype), device=a.device or 'cpu')
         r = wikitext2_ppl(model, tok, seqlen=a.seqlen, limit=a.limit, path=a.data)
     except _USER_ERRORS as e: return _fail('glq-eval', e)
     except OSError as e: return _fail('glq-eval', e)
