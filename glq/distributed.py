@@ -17,7 +17,7 @@ from torch import Tensor
 from .quantize_model import PairwiseSum, HessianCapture, quantize_layers
 from fastcore.basics import patch
 from .quantizer import QuantizedWeight
-from .codebook import get_codebook
+
 
 # %% ../nbs/14_distributed.ipynb #e534ce5b
 def sample_shard(n:int,      # number of calibration samples
@@ -113,15 +113,6 @@ def reduce_hessians(self:DistContext, cap:HessianCapture):
 
 _METRICS = ('proxy_loss', 'rel_err', 'seconds')
 
-def _record_template(shape:tuple, stages:list) -> dict:
-    "Empty tensors shaped like the state dict of an o×i record with these stages (what a receiving rank fills)."
-    o, i = shape
-    sd = {('Qidxs' if k == 0 else f'Qidxs{k+1}'): torch.empty(o, i // 8, dtype=torch.int16 if get_codebook(s).bits == 16 else torch.uint8)
-          for k, s in enumerate(stages)}
-    sd.update(SU=torch.empty(o // 8, dtype=torch.uint8), SV=torch.empty(i // 8, dtype=torch.uint8),
-              Wscale=torch.empty(1, dtype=torch.float32), resid_scale=torch.empty(len(stages) - 1, dtype=torch.float32))
-    return sd
-
 @patch
 def share(self:DistContext,
           done:dict,    # {linear name: QuantizedWeight} this rank made
@@ -135,7 +126,7 @@ def share(self:DistContext,
         if owner[n] == self.rank:
             qw = done[n]; sd = qw.state_dict()
             met = torch.tensor([float(qw.metrics.get(k, float('nan'))) for k in _METRICS], dtype=torch.float64)
-        else: sd, met = _record_template(shape, stages), torch.empty(len(_METRICS), dtype=torch.float64)
+        else: sd, met = QuantizedWeight.empty(shape, stages).state_dict(), torch.empty(len(_METRICS), dtype=torch.float64)
         got = {}
         for k in sorted(sd):
             v = sd[k].contiguous()

@@ -131,6 +131,14 @@ def from_state_dict(cls:QuantizedWeight, sd:dict, stages:list) -> QuantizedWeigh
     return cls((m, 8*n8), list(stages), qs, sd['SU'], sd['SV'], float(sd['Wscale'].reshape(-1)[0]),
                [float(v) for v in sd['resid_scale'].reshape(-1)])
 
+@patch(cls_method=True)
+def empty(cls:QuantizedWeight, shape:tuple, stages:list) -> QuantizedWeight:
+    "A record of this shape and these stages with uninitialised indices and signs (a buffer to receive one into)."
+    m, n = shape
+    Q = [torch.empty(m, n // 8, dtype=torch.int16 if get_codebook(s).bits == 16 else torch.uint8) for s in stages]
+    return cls((m, n), list(stages), Q, torch.empty(m // 8, dtype=torch.uint8), torch.empty(n // 8, dtype=torch.uint8),
+               0.0, [0.0] * (len(stages) - 1))
+
 # %% ../nbs/05_quantizer.ipynb #26e1fe05
 SCALE_MULT = {2: 1.0, 3: 1.05, 4: 1.1, 5: 1.1, 6: 1.1, 7: 1.1, 8: 1.1}
 
