@@ -7,7 +7,7 @@ Every rank builds the same random-weight model from a config (Llama-3-8B shapes:
 32 heads / 8 kv heads, vocab 128256; `--layers` decoder layers) on its GPU with a fixed seed, moves it to host memory,
 and runs `glq.quantize_model.quantize_layers(..., device='cuda', dist=DistContext())` on random calibration tokens:
 the calibration samples are sharded over the ranks, each decoder layer visits the GPU in turn (streaming: a GPU never
-holds more than one decoder layer and the activations of its samples), Hessians are combined in the fixed
+holds more than two decoder layers, the current one and the next being copied in, plus the activations of its samples), Hessians are combined in the fixed
 summation tree, the layer's linears are quantized on the ranks' GPUs in parallel and all-gathered. Rank 0 reports
 the wall time, a sha256 over every record tensor (the N-GPU records must equal the 1-GPU ones bit for bit) and the
 seconds each linear took; every rank reports its peak GPU memory. Results go to `--out` (JSON, merged by GPU count).
@@ -61,8 +61,10 @@ def rank_main(a):
         h = hashlib.sha256()
         for n in sorted(recs):
             for k, v in sorted(recs[n].state_dict().items()): h.update(n.encode() + k.encode() + v.cpu().numpy().tobytes())
-        lin = {n.split('.', 3)[-1]: 0.0 for n in recs}
-        for n, qw in recs.items(): lin[n.split('.', 3)[-1]] += qw.metrics['seconds'] / a.layers
+        lin = {n.split('.', 3)[-1]: 0.0 for n in recs}; sweep = dict(lin)
+        for n, qw in recs.items():
+            lin[n.split('.', 3)[-1]] += qw.metrics['seconds'] / a.layers
+            sweep[n.split('.', 3)[-1]] += qw.metrics.get('sweep_seconds', float('nan')) / a.layers
         shapes = {n.split('.', 3)[-1]: qw.shape for n, qw in recs.items() if n.split('.')[2] == '0'}
         owner = assign_linears(shapes, world, device='cuda')
         per_rank = [sum(s for n, s in lin.items() if owner[n] == r) for r in range(world)]
@@ -70,6 +72,7 @@ def rank_main(a):
                                           build_seconds=round(build, 1), records=len(recs), sha256=h.hexdigest(),
                                           peak_gpu_gb_per_rank=[round(p, 2) for p in peaks],
                                           linear_seconds_per_layer={n: round(s, 3) for n, s in lin.items()},
+                                          ldlq_sweep_seconds_per_layer={n: round(s, 3) for n, s in sweep.items()},
                                           quantize_seconds_per_layer_per_rank=[round(s, 3) for s in per_rank],
                                           phase_seconds_per_rank=[{k: round(v, 2) for k, v in tm.items()} for tm in tims])), flush=True)
     if dist is not None: close_process_group()

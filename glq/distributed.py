@@ -59,8 +59,8 @@ def combine_parts(rank_parts:list, # per rank, in rank order: that rank's Pairwi
 
 # %% ../nbs/14_distributed.ipynb #a43e7e42
 def linear_cost(o:int, i:int, device='cpu') -> float:
-    "Relative LDLQ cost of an o×i linear: i/8 sequential block steps, each touching the o×i error (CPU: that dominates; GPU: plus a fixed per-step cost of kernel launches)."
-    if torch.device(device).type == 'cuda': return (i / 8) * (o*i + 2**26)   # measured on an H200: ~0.36 ms + o·i·6e-12 s a step
+    "Relative LDLQ cost of an o×i linear: i/8 sequential block steps, each touching the o×i error (CPU: that dominates; GPU: a fixed cost per step, the encoder's chain of small kernels, dominates)."
+    if torch.device(device).type == 'cuda': return 0.08 + 4.4e-4 * i / 8 + 1.65e-9 * o * i   # seconds, fitted on an H200 (panel graphs, 2 bpw)
     return (i / 8) * o*i + i**3 / 8                          # CPU: the Cholesky (i³) is a real share too
 
 def assign_linears(shapes:dict, # linear name -> (out_features, in_features)
@@ -111,14 +111,14 @@ def reduce_hessians(self:DistContext, cap:HessianCapture):
         tdist.all_reduce(c, group=self.group)
         cap.count[g] = int(c.item())
 
-_METRICS = ('proxy_loss', 'rel_err', 'seconds')
+_METRICS = ('proxy_loss', 'rel_err', 'seconds', 'sweep_seconds')
 
 @patch
 def share(self:DistContext,
           done:dict,    # {linear name: QuantizedWeight} this rank made
           layout:dict,  # {linear name: ((out, in), stages)} of every linear of the layer, in module order
          ) -> dict:     # {linear name: QuantizedWeight} on every rank
-    "Broadcast each record's tensors (as bytes) from the rank that made it; metrics travel as three float64s."
+    "Broadcast each record's tensors (as bytes) from the rank that made it; metrics travel as float64s."
     owner = assign_linears({n: s for n, (s, _) in layout.items()}, self.world, self.comm_device)
     out = {}
     for n, (shape, stages) in layout.items():

@@ -6,11 +6,12 @@ Docs: https://example.invalid/glq/quantize_model.html.md"""
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'model_dtype', 'load_model', 'smollm2_gguf', 'decoder_layers', 'layer_linears', 'layer_seed',
-           'PairwiseSum', 'HessianCapture', 'first_layer_inputs', 'peak_rss_gb', 'check_model', 'quantize_layers',
-           'quantization_config', 'glq_state_dict', 'save_quantized', 'quantize']
+           'PairwiseSum', 'HessianCapture', 'first_layer_inputs', 'LayerStreamer', 'peak_rss_gb', 'check_model',
+           'quantize_layers', 'quantization_config', 'glq_state_dict', 'save_quantized', 'quantize']
 
 # %% ../nbs/07_quantize_model.ipynb #fa4e2940
 import os, sys, json, copy, time, zlib, shutil, resource, importlib.util
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import torch
 from torch import nn, Tensor
@@ -165,6 +166,70 @@ def _run_layer(layer, h, kw):
     out = layer(h, *args, **{k: v for k, v in kw.items() if k != '_args'})
     return out[0] if isinstance(out, (tuple, list)) else out
 
+# %% ../nbs/07_quantize_model.ipynb #9f88d0cd
+class LayerStreamer:
+    "Moves decoder layers from the host to a CUDA `device` one layer ahead of use, and back behind it, on a side stream."
+    def __init__(self, layers,   # the decoder's ModuleList
+                 device):        # where layers are worked on
+        self.layers, self.dev = layers, torch.device(device)
+        self.home = next(layers[0].parameters()).device
+        self.on = self.dev.type == 'cuda' and self.home != self.dev
+        if self.on:
+            if self.dev.index is None: self.dev = torch.device('cuda', torch.cuda.current_device())
+            self.pool, self.stream = ThreadPoolExecutor(1, thread_name_prefix='glq-stream'), torch.cuda.Stream(self.dev)
+        self.ahead, self.orig, self.behind = {}, {}, []
+
+    @staticmethod
+    def _slots(lay) -> list: return [(m, k) for m in lay.modules() for k in list(m._parameters) + list(m._buffers)
+                                     if (m._parameters.get(k) if k in m._parameters else m._buffers.get(k)) is not None]
+    @staticmethod
+    def _get(m, k): return m._parameters[k] if k in m._parameters else m._buffers[k]
+    @staticmethod
+    def _set(m, k, t):
+        if k in m._parameters: m._parameters[k].data = t
+        else: m._buffers[k] = t
+
+    def _load(self, i):
+        with torch.cuda.device(self.dev), torch.cuda.stream(self.stream):
+            out = [self._get(m, k).data.to(self.dev) for m, k in self._slots(self.layers[i])]
+            ev = torch.cuda.Event(); ev.record(self.stream)
+        return out, ev
+
+    def prefetch(self, i:int):
+        "Start copying layer `i` to the device (no-op past the last layer)."
+        if self.on and i < len(self.layers) and i not in self.ahead: self.ahead[i] = self.pool.submit(self._load, i)
+
+    def get(self, i:int):
+        "Layer `i`, on the device (waits for its copy)."
+        if not self.on: return self.layers[i]
+        self.prefetch(i)
+        out, ev = self.ahead.pop(i).result()
+        torch.cuda.current_stream(self.dev).wait_event(ev)
+        slots = self._slots(self.layers[i])
+        self.orig[i] = [self._get(m, k).data for m, k in slots]
+        for (m, k), t in zip(slots, out): self._set(m, k, t)
+        return self.layers[i]
+
+    def _unload(self, i, ev, changed):
+        with torch.cuda.device(self.dev), torch.cuda.stream(self.stream):
+            self.stream.wait_event(ev)
+            for (m, k), o in zip(self._slots(self.layers[i]), self.orig.pop(i)):
+                t = self._get(m, k)
+                self._set(m, k, t.data.to(self.home) if id(t) in changed else o)
+
+    def put(self, i:int, changed=()):
+        "Send layer `i` back to the host after the work queued so far; tensors in `changed` are copied, the rest restored."
+        if not self.on: return
+        ev = torch.cuda.Event(); ev.record(torch.cuda.current_stream(self.dev))
+        self.behind.append(self.pool.submit(self._unload, i, ev, {id(t) for t in changed}))
+
+    def close(self):
+        "Wait for every copy back (re-raising a copy's error) and stop the worker."
+        if not self.on: return
+        try:
+            for f in self.behind: f.result()
+        finally: self.pool.shutdown(wait=True, cancel_futures=True); self.behind = []
+
 # %% ../nbs/07_quantize_model.ipynb #0ac7743e
 def peak_rss_gb() -> float:
     "Peak resident memory of this process so far, GB."
@@ -219,44 +284,46 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
     t = mark('inputs', t)
     records, n = {}, len(tokens)
     bar = tqdm(range(todo[-1] + 1), desc='glq', disable=not progress)
-    for i in bar:
-        lay = dls[i]
-        home = next(lay.parameters()).device
-        lay.to(device)                                  # streaming: only this decoder layer is on `device`
-        t = mark('move', t)
-        if i in todo:
-            lins = layer_linears(lay)
-            cap = HessianCapture(lins)
-            for j in range(n): cap.next_sample(); _run_layer(lay, h[j:j+1], kw)
-            cap.remove()
-            t = mark('hessians', t)
-            if dist is not None: dist.reduce_hessians(cap)    # sums over all ranks' samples, in the single-process order
-            t = mark('reduce', t)
-            mine = list(lins) if dist is None else dist.assign({ln: tuple(l.weight.shape) for ln, l in lins.items()})
-            done = {}
-            for ln in mine:
-                full = f"{pre}.{i}.{ln}"
-                qw = quantize_weight(lins[ln].weight.data.float(), cap.hessian(ln), bpw=_layer_bpw(bpw, full), device=device,
-                                     tune_iters=tune_iters, seed=layer_seed(seed, full), use_ldlq=use_ldlq, damp=damp, name=full)
-                del qw._recon
-                done[ln] = qw
-            t = mark('quantize', t)
-            if dist is not None:                               # every rank gets every record of this layer
-                done = dist.share(done, {ln: (tuple(l.weight.shape), bpw_stages(_layer_bpw(bpw, f"{pre}.{i}.{ln}"))) for ln, l in lins.items()})
-            t = mark('share', t)
-            for ln, lin in lins.items():
-                full, qw = f"{pre}.{i}.{ln}", done[ln]
-                lin.weight.data.copy_(qw.dequantize(lin.weight.device).to(lin.weight.dtype))
-                records[full] = qw
-                if log: log(f"{full}: {qw.bpw} bpw  proxy {qw.metrics['proxy_loss']:.4g}  rel err {qw.metrics['rel_err']:.4f}  "
-                            f"{qw.metrics['seconds']:.1f}s")
-            del cap
-            t = mark('apply', t)
-        h = torch.cat([_run_layer(lay, h[j:j+1], kw) for j in range(n)])      # the quantized layer's outputs feed the next one
-        t = mark('outputs', t)
-        lay.to(home)
-        t = mark('move', t)
-        bar.set_postfix(rss_gb=f"{peak_rss_gb():.2f}")
+    stream = LayerStreamer(dls, device)                   # streaming: only the current (and the next) decoder layer on `device`
+    try:
+        for i in bar:
+            lay = stream.get(i)
+            if i < todo[-1]: stream.prefetch(i + 1)
+            t = mark('move', t)
+            if i in todo:
+                lins = layer_linears(lay)
+                cap = HessianCapture(lins)
+                for j in range(n): cap.next_sample(); _run_layer(lay, h[j:j+1], kw)
+                cap.remove()
+                t = mark('hessians', t)
+                if dist is not None: dist.reduce_hessians(cap)    # sums over all ranks' samples, in the single-process order
+                t = mark('reduce', t)
+                mine = list(lins) if dist is None else dist.assign({ln: tuple(l.weight.shape) for ln, l in lins.items()})
+                done = {}
+                for ln in mine:
+                    full = f"{pre}.{i}.{ln}"
+                    qw = quantize_weight(lins[ln].weight.data.float(), cap.hessian(ln), bpw=_layer_bpw(bpw, full), device=device,
+                                         tune_iters=tune_iters, seed=layer_seed(seed, full), use_ldlq=use_ldlq, damp=damp, name=full)
+                    del qw._recon
+                    done[ln] = qw
+                t = mark('quantize', t)
+                if dist is not None:                               # every rank gets every record of this layer
+                    done = dist.share(done, {ln: (tuple(l.weight.shape), bpw_stages(_layer_bpw(bpw, f"{pre}.{i}.{ln}"))) for ln, l in lins.items()})
+                t = mark('share', t)
+                for ln, lin in lins.items():
+                    full, qw = f"{pre}.{i}.{ln}", done[ln]
+                    lin.weight.data.copy_(qw.dequantize(lin.weight.device).to(lin.weight.dtype))
+                    records[full] = qw
+                    if log: log(f"{full}: {qw.bpw} bpw  proxy {qw.metrics['proxy_loss']:.4g}  rel err {qw.metrics['rel_err']:.4f}  "
+                                f"{qw.metrics['seconds']:.1f}s")
+                del cap
+                t = mark('apply', t)
+            h = torch.cat([_run_layer(lay, h[j:j+1], kw) for j in range(n)])      # the quantized layer's outputs feed the next one
+            t = mark('outputs', t)
+            stream.put(i, [l.weight for l in layer_linears(lay).values()] if i in todo else [])
+            bar.set_postfix(rss_gb=f"{peak_rss_gb():.2f}")
+    finally: stream.close()
+    t = mark('move', t)
     return records
 
 # %% ../nbs/07_quantize_model.ipynb #b86a6ead
