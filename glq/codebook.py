@@ -241,10 +241,10 @@ def _class_search(self:E8ShellCodebook, x:Tensor) -> Tensor:
 @torch.no_grad()
 def encode(self:E8ShellCodebook, x:Tensor, # (..., 8) float
            chunk:int=1<<16,  # rows per batch
-           dense:bool=None,  # search every row (no host synchronisation) instead of only the misses; None: on GPUs
+           dense:bool=None,  # class-search every row (no host synchronisation) instead of only the decoder's misses; None: on GPUs
            check:bool=True,  # raise on NaN/inf input (False: the caller guarantees finite input, e.g. inside a CUDA graph)
           ) -> Tensor:       # int64 indices of the nearest codewords, shape `x.shape[:-1]`
-    "Exact nearest codeword (ties broken by the lattice decoder's choice); runs on the device of `x`."
+    "Exact nearest codeword (ties: the lattice decoder's choice, or the class search's when `dense`); runs on the device of `x`."
     if x.device != self.device: return self.to(x.device).encode(x, chunk, dense, check)
     if dense is None: dense = x.is_cuda
     if not hasattr(self, '_order'): self._init_encoder()
@@ -253,12 +253,12 @@ def encode(self:E8ShellCodebook, x:Tensor, # (..., 8) float
     out = torch.empty(len(x), dtype=torch.long, device=x.device)
     for s in range(0, len(x), chunk):
         xs = x[s:s+chunk]
+        if dense:        # no host synchronisation: the exact class search on every row (the lattice decoder would add kernels, not answers)
+            out[s:s+chunk] = self._lookup(self._class_search(xs))[0]
+            continue
         idx, found = self._lookup(nearest_e8(xs))
-        if dense:        # no host synchronisation: search every row, keep the lattice decoder's answer where it was found
-            idx = torch.where(found, idx, self._lookup(self._class_search(xs))[0])
-        else:            # CPU: search only the misses
-            miss = (~found).nonzero().squeeze(1)
-            if len(miss): idx[miss] = self._lookup(self._class_search(xs[miss]))[0]
+        miss = (~found).nonzero().squeeze(1)           # rows whose nearest lattice point is not a codeword
+        if len(miss): idx[miss] = self._lookup(self._class_search(xs[miss]))[0]
         out[s:s+chunk] = idx
     return out.reshape(shp)
 

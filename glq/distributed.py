@@ -95,6 +95,15 @@ class DistContext:
         a = assign_linears(shapes, self.world, self.comm_device)
         return [n for n in shapes if a[n] == self.rank]
     def barrier(self): tdist.barrier(group=self.group)
+    def check(self, f):
+        "Run the check `f` here; if it raised ValueError on any rank, every rank raises the first such rank's error."
+        err = None
+        try: f()
+        except ValueError as e: err = str(e)
+        errs = [None] * self.world
+        tdist.all_gather_object(errs, err, group=self.group)
+        first = next((e for e in errs if e is not None), None)
+        if first is not None: raise ValueError(first)
 
 # %% ../nbs/14_distributed.ipynb #06c00caf
 @patch

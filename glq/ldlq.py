@@ -121,15 +121,16 @@ def ldlq(W:Tensor,              # (m, n) weights (in the basis the Hessian descr
          quantizer:Callable,    # (m, 8) float -> ((m, 8) reconstruction, codes); no host synchronisation when `graph`
          tune_iters:int=0,      # refinement passes after the sweep
          b:int=8,               # block size
-         panel:int=128,         # columns per panel (a multiple of `b`)
+         panel:int=None,        # columns per panel, a multiple of `b` (None: 32 with CUDA graphs, 128 without)
          graph:bool=None,       # replay full panels as one CUDA graph (None: when `W` is on a GPU)
         ) -> tuple:             # (Ŵ (m, n) float32, list of codes per block, in column order)
     "Quantize `W` block by block with LDL error feedback, a panel of columns at a time."
     m, n = W.shape
+    graph = W.is_cuda if graph is None else graph
+    if panel is None: panel = 32 if graph else 128
     if n % b: raise ValueError(f"input width {n} is not divisible by {b}")
     if panel % b or panel <= 0: raise ValueError(f"panel={panel} must be a positive multiple of the block size {b}")
     L, _ = block_ldl(H, b)
-    graph = W.is_cuda if graph is None else graph
     with one_thread(W.device.type == 'cpu' and m * n <= SMALL_LAYER):
         W, Lf = W.float(), L.float()
         What, E = torch.empty_like(W), torch.empty_like(W)   # E: float32 errors W − Ŵ of the panels done so far

@@ -6,7 +6,7 @@ Docs: https://example.invalid/glq/quantize_model.html.md"""
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'model_dtype', 'load_model', 'smollm2_gguf', 'decoder_layers', 'layer_linears', 'layer_seed',
-           'PairwiseSum', 'HessianCapture', 'first_layer_inputs', 'LayerStreamer', 'peak_rss_gb', 'check_model',
+           'PairwiseSum', 'xtx', 'HessianCapture', 'first_layer_inputs', 'LayerStreamer', 'peak_rss_gb', 'check_model',
            'quantize_layers', 'quantization_config', 'glq_state_dict', 'save_quantized', 'quantize']
 
 # %% ../nbs/07_quantize_model.ipynb #fa4e2940
@@ -101,6 +101,16 @@ class PairwiseSum:
         for _, p in reversed(self.parts[:-1]): acc = p + acc
         return acc
 
+# %% ../nbs/07_quantize_model.ipynb #87a815bd
+def xtx(X:Tensor, # (tokens, features) activations
+       ) -> Tensor: # (features, features) float32
+    "XᵀX in float32; half-precision GPU inputs use the tensor cores with float32 accumulation and output."
+    if X.is_cuda and X.dtype in (torch.bfloat16, torch.float16):
+        try: return torch.mm(X.T, X, out_dtype=torch.float32)
+        except (TypeError, RuntimeError): pass      # torch without mm(out_dtype=): fall through
+    X = X.float()
+    return X.T @ X
+
 # %% ../nbs/07_quantize_model.ipynb #6efe7eb6
 class HessianCapture:
     "Accumulates H = XᵀX/N per group of linears sharing an input, over calibration samples."
@@ -113,9 +123,8 @@ class HessianCapture:
             key = (x.data_ptr(), tuple(x.shape), tuple(x.stride()))
             if key in self._seen: self.group[name] = self._seen[key][0]; return
             self._seen[key] = (name, x); self.group[name] = name
-            X = x.reshape(-1, x.shape[-1]).float()
-            xtx = (X.T @ X).double()
-            self.sums.setdefault(name, PairwiseSum()).add(xtx)
+            X = x.reshape(-1, x.shape[-1])
+            self.sums.setdefault(name, PairwiseSum()).add(xtx(X).double())
             self.count[name] = self.count.get(name, 0) + X.shape[0]
         return f
     def next_sample(self): self._seen.clear()
@@ -239,9 +248,15 @@ def _layer_bpw(bpw, name):
     if isinstance(bpw, dict): return bpw.get(name, bpw.get('default', 2))
     return bpw
 
-def check_model(model, names:list=None, bpw=2):
+def _finite(w:Tensor) -> bool:
+    "No NaN/inf in `w`: a float32 sum first (NaN and inf propagate through it, and it is faster than `isfinite` on bf16), the exact test only when the sum is not finite."
+    return bool(torch.isfinite(w.sum(dtype=torch.float32))) or bool(torch.isfinite(w).all())
+
+def check_model(model, names:list=None, bpw=2,
+                finite:list=None):  # decoder layers whose weights are checked for NaN/inf (None: `names`)
     "Check every linear to quantize before spending hours: integer bpw, widths divisible by 8, finite weights."
     pre, layers = decoder_layers(model)
+    finite = names if finite is None else finite
     for i, lay in enumerate(layers):
         for n, lin in layer_linears(lay).items():
             full = f"{pre}.{i}.{n}"
@@ -250,7 +265,7 @@ def check_model(model, names:list=None, bpw=2):
             o, k = lin.weight.shape
             if o % 8 or k % 8:
                 raise ValueError(f"{full} has shape {o}x{k}: GLQ needs widths divisible by 8; this model cannot be quantized as is")
-            if not bool(torch.isfinite(lin.weight).all()): raise ValueError(f"{full} has NaN/inf weights: the model is broken")
+            if (finite is None or i in finite) and not _finite(lin.weight): raise ValueError(f"{full} has NaN/inf weights: the model is broken")
 
 @torch.no_grad()
 def quantize_layers(model,                 # a causal LM (modified in place: quantized linears hold their dequantized weights)
@@ -270,7 +285,8 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
     "Quantize the decoder's linear layers one decoder layer at a time, feeding quantized outputs forward."
     pre, dls = decoder_layers(model)
     todo = sorted(set(range(len(dls)) if layers is None else [i % len(dls) for i in layers]))
-    check_model(model, todo, bpw)
+    if dist is None: check_model(model, todo, bpw)
+    else: dist.check(lambda: check_model(model, todo, bpw, finite=todo[dist.rank::dist.world]))   # each rank reads a share of the weights
     if dist is not None:
         tokens = tokens[dist.shard(len(tokens))]         # this rank's calibration samples
         if not dist.is_main: log, progress = None, False
