@@ -44,6 +44,9 @@ def quantize_parser() -> argparse.ArgumentParser:
                     help="dtype the model is loaded and run in; also that of the saved embeddings/norms (default auto: the checkpoint's)")
     ap.add_argument('--layers', default=None, help="comma separated decoder layer indices to quantize (default: all)")
     ap.add_argument('--rtn', action='store_true', help="round-to-nearest baseline instead of LDLQ")
+    ap.add_argument('--low-memory', action='store_true', help="read each decoder layer from the model folder's safetensors files when it is "
+                    "quantized and drop its weights after: host memory holds the embeddings, the head and about two layers "
+                    "(local Hugging Face folders only)")
     ap.add_argument('--trust-remote-code', action='store_true')
     ap.add_argument('--overwrite', action='store_true', help="replace an existing output folder")
     return ap
@@ -58,7 +61,8 @@ def quantize_main(argv=None) -> int:
         layers = [int(i) for i in a.layers.split(',')] if a.layers else None
         _, recs, path = quantize(a.model, a.output, bpw=a.bpw, calib=a.calib, nsamples=a.nsamples, seqlen=a.seqlen,
                                  tune_iters=a.tune_iters, seed=a.seed, device=device, trust_remote_code=a.trust_remote_code,
-                                 layers=layers, use_ldlq=not a.rtn, overwrite=a.overwrite, dist=dist, dtype=a.dtype)
+                                 layers=layers, use_ldlq=not a.rtn, overwrite=a.overwrite, dist=dist, dtype=a.dtype,
+                                 low_memory=a.low_memory)
     except _USER_ERRORS as e: return _fail('glq-quantize', e)
     except OSError as e: return _fail('glq-quantize', e)       # e.g. a hub id that does not exist
     finally:

@@ -6,8 +6,9 @@ Docs: https://example.invalid/glq/quantize_model.html.md"""
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'model_dtype', 'load_model', 'smollm2_gguf', 'decoder_layers', 'layer_linears', 'layer_seed',
-           'PairwiseSum', 'xtx', 'HessianCapture', 'first_layer_inputs', 'LayerStreamer', 'peak_rss_gb', 'check_model',
-           'quantize_layers', 'quantization_config', 'glq_state_dict', 'save_quantized', 'quantize']
+           'PairwiseSum', 'xtx', 'HessianCapture', 'first_layer_inputs', 'LayerStreamer', 'DiskWeights',
+           'load_model_lazy', 'peak_rss_gb', 'check_model', 'quantize_layers', 'quantization_config', 'glq_state_dict',
+           'save_quantized', 'quantize']
 
 # %% ../nbs/07_quantize_model.ipynb #fa4e2940
 import os, sys, json, copy, time, zlib, shutil, resource, importlib.util
@@ -160,7 +161,7 @@ def first_layer_inputs(model, tokens:Tensor, device='cpu') -> tuple:
     pre, layers = decoder_layers(model)
     store = {'h': []}
     layers[0] = _Catcher(layers[0], store)
-    home = next(model.parameters()).device          # the embeddings run where the model is
+    home = model.get_input_embeddings().weight.device   # the embeddings run where the model is
     try:
         for i in range(len(tokens)):
             try: model(tokens[i:i+1].to(home), use_cache=False)
@@ -176,12 +177,17 @@ def _run_layer(layer, h, kw):
     return out[0] if isinstance(out, (tuple, list)) else out
 
 # %% ../nbs/07_quantize_model.ipynb #9f88d0cd
+def _meta_param(t:Tensor) -> nn.Parameter: return nn.Parameter(torch.empty(t.shape, dtype=t.dtype, device='meta'), requires_grad=False)
+
 class LayerStreamer:
     "Moves decoder layers from the host to a CUDA `device` one layer ahead of use, and back behind it, on a side stream."
-    def __init__(self, layers,   # the decoder's ModuleList
-                 device):        # where layers are worked on
-        self.layers, self.dev = layers, torch.device(device)
-        self.home = next(layers[0].parameters()).device
+    def __init__(self, layers,          # the decoder's ModuleList
+                 device,                # where layers are worked on
+                 load=None,             # i -> None: puts layer i's weights in host memory first (e.g. `DiskWeights.loader`)
+                 drop:bool=False):      # put() leaves changed tensors on the meta device instead of copying them back
+        self.layers, self.dev, self.load, self.drop = layers, torch.device(device), load, drop
+        p = next(layers[0].parameters())
+        self.home = torch.device('cpu') if p.is_meta else p.device
         self.on = self.dev.type == 'cuda' and self.home != self.dev
         if self.on:
             if self.dev.index is None: self.dev = torch.device('cuda', torch.cuda.current_device())
@@ -199,6 +205,7 @@ class LayerStreamer:
         else: m._buffers[k] = t
 
     def _load(self, i):
+        if self.load is not None: self.load(i)
         with torch.cuda.device(self.dev), torch.cuda.stream(self.stream):
             out = [self._get(m, k).data.to(self.dev) for m, k in self._slots(self.layers[i])]
             ev = torch.cuda.Event(); ev.record(self.stream)
@@ -210,7 +217,9 @@ class LayerStreamer:
 
     def get(self, i:int):
         "Layer `i`, on the device (waits for its copy)."
-        if not self.on: return self.layers[i]
+        if not self.on:
+            if self.load is not None: self.load(i)
+            return self.layers[i]
         self.prefetch(i)
         out, ev = self.ahead.pop(i).result()
         torch.cuda.current_stream(self.dev).wait_event(ev)
@@ -224,11 +233,18 @@ class LayerStreamer:
             self.stream.wait_event(ev)
             for (m, k), o in zip(self._slots(self.layers[i]), self.orig.pop(i)):
                 t = self._get(m, k)
-                self._set(m, k, t.data.to(self.home) if id(t) in changed else o)
+                if id(t) not in changed: self._set(m, k, o)
+                elif self.drop: m._parameters[k] = _meta_param(t)
+                else: self._set(m, k, t.data.to(self.home))
 
     def put(self, i:int, changed=()):
-        "Send layer `i` back to the host after the work queued so far; tensors in `changed` are copied, the rest restored."
-        if not self.on: return
+        "Send layer `i` back to the host after the work queued so far; tensors in `changed` are copied (or dropped), the rest restored."
+        if not self.on:
+            if self.drop:
+                ids = {id(t) for t in changed}
+                for m, k in self._slots(self.layers[i]):
+                    if id(self._get(m, k)) in ids: m._parameters[k] = _meta_param(self._get(m, k))
+            return
         ev = torch.cuda.Event(); ev.record(torch.cuda.current_stream(self.dev))
         self.behind.append(self.pool.submit(self._unload, i, ev, {id(t) for t in changed}))
 
@@ -239,6 +255,82 @@ class LayerStreamer:
             for f in self.behind: f.result()
         finally: self.pool.shutdown(wait=True, cancel_futures=True); self.behind = []
 
+# %% ../nbs/07_quantize_model.ipynb #8c8e115e
+def _finite(w:Tensor) -> bool:
+    "No NaN/inf in `w`: a float32 sum first (NaN and inf propagate through it, and it is faster than `isfinite` on bf16), the exact test only when the sum is not finite."
+    return bool(torch.isfinite(w.sum(dtype=torch.float32))) or bool(torch.isfinite(w).all())
+
+def _assign(module:nn.Module, sd:dict):
+    "Put tensors into `module` by (relative) name: parameters become new parameters without grad, buffers are replaced."
+    for name, t in sd.items():
+        path, _, k = name.rpartition('.')
+        m = module.get_submodule(path)
+        if k in m._parameters: m._parameters[k] = nn.Parameter(t, requires_grad=False)
+        else: m._buffers[k] = t
+
+class DiskWeights:
+    "The tensors of a Hugging Face folder's safetensors files, read by name when needed."
+    def __init__(self, folder, dtype=None):
+        from safetensors import safe_open
+        self.folder, self.dtype = Path(folder), dtype
+        idx = self.folder/'model.safetensors.index.json'
+        if idx.exists(): self.where = json.loads(idx.read_text())['weight_map']
+        elif (self.folder/'model.safetensors').exists():
+            with safe_open(self.folder/'model.safetensors', 'pt') as f: self.where = {k: 'model.safetensors' for k in f.keys()}
+        else: raise ValueError(f"{self.folder} has no model.safetensors or model.safetensors.index.json: low-memory quantization reads a local "
+                               f"Hugging Face folder with safetensors files; run without --low-memory to load the model whole")
+    def read(self, names:list) -> dict:
+        "The tensors `names`, floating ones in `dtype`, read file by file."
+        from safetensors import safe_open
+        miss = [n for n in names if n not in self.where]
+        if miss: raise ValueError(f"{miss[0]} is not in the safetensors files of {self.folder} ({len(miss)} names missing): the checkpoint names "
+                                  f"its tensors differently from the model (transformers renames some on loading); run without --low-memory")
+        out = {}
+        for fn in sorted({self.where[n] for n in names}):
+            with safe_open(self.folder/fn, 'pt') as f:
+                for n in names:
+                    if self.where[n] != fn: continue
+                    t = f.get_tensor(n)     # may share the file's memory map: copy it, so that kept tensors pin no mapped pages
+                    out[n] = t.to(self.dtype if self.dtype is not None and t.is_floating_point() else t.dtype, copy=True)
+        return out
+    def loader(self, model):
+        "A `LayerStreamer` load hook: i -> reads decoder layer i's missing tensors into it and checks its linears for NaN/inf."
+        pre, layers = decoder_layers(model)
+        def load(i):
+            lay, p = layers[i], f"{pre}.{i}."
+            need = [k for k, v in lay.state_dict().items() if v.is_meta]
+            if need: _assign(lay, {n[len(p):]: t for n, t in self.read([p + k for k in need]).items()})
+            for n, lin in layer_linears(lay).items():
+                if not _finite(lin.weight): raise ValueError(f"{p}{n} has NaN/inf weights: the model is broken")
+        return load
+
+def load_model_lazy(folder,                   # local Hugging Face model folder with safetensors files
+                    dtype=None,               # torch dtype (None: the config's)
+                    trust_remote_code:bool=False,
+                   ) -> tuple:                # (model whose decoder layers are on the meta device, tokenizer or None)
+    "Build the model from its config on the meta device and read everything but the decoder layers; `model.glq_disk` reads the rest."
+    from accelerate import init_empty_weights
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+    folder = Path(str(folder)).expanduser()
+    if not (folder/'config.json').exists():
+        raise ValueError(f"{folder} is not a local Hugging Face model folder (no config.json): --low-memory reads the weights layer by layer from "
+                         f"such a folder's safetensors files; run without it for hub ids and GGUF files")
+    cfg = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
+    dt = dtype or model_dtype(str(getattr(cfg, 'dtype', None) or 'float32').replace('torch.', ''))
+    with init_empty_weights(include_buffers=False):
+        model = AutoModelForCausalLM.from_config(cfg, dtype=dt, trust_remote_code=trust_remote_code)
+    disk = DiskWeights(folder, dt)
+    pre, _ = decoder_layers(model)
+    outside = [k for k in model.state_dict() if not k.startswith(pre + '.')]
+    _assign(model, disk.read([k for k in outside if k in disk.where]))
+    model.tie_weights()
+    left = [k for k, v in model.state_dict().items() if v.is_meta and not k.startswith(pre + '.')]
+    if left: raise ValueError(f"{left[0]} is not in the safetensors files of {folder}: run without --low-memory")
+    model.glq_disk = disk
+    if (folder/'generation_config.json').exists(): model.generation_config = GenerationConfig.from_pretrained(folder)
+    has_tok = any((folder/f).exists() for f in ('tokenizer.json', 'tokenizer_config.json', 'tokenizer.model'))
+    return model.eval(), (AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code) if has_tok else None)
+
 # %% ../nbs/07_quantize_model.ipynb #0ac7743e
 def peak_rss_gb() -> float:
     "Peak resident memory of this process so far, GB."
@@ -247,10 +339,6 @@ def peak_rss_gb() -> float:
 def _layer_bpw(bpw, name):
     if isinstance(bpw, dict): return bpw.get(name, bpw.get('default', 2))
     return bpw
-
-def _finite(w:Tensor) -> bool:
-    "No NaN/inf in `w`: a float32 sum first (NaN and inf propagate through it, and it is faster than `isfinite` on bf16), the exact test only when the sum is not finite."
-    return bool(torch.isfinite(w.sum(dtype=torch.float32))) or bool(torch.isfinite(w).all())
 
 def check_model(model, names:list=None, bpw=2,
                 finite:list=None):  # decoder layers whose weights are checked for NaN/inf (None: `names`)
@@ -265,10 +353,10 @@ def check_model(model, names:list=None, bpw=2,
             o, k = lin.weight.shape
             if o % 8 or k % 8:
                 raise ValueError(f"{full} has shape {o}x{k}: GLQ needs widths divisible by 8; this model cannot be quantized as is")
-            if (finite is None or i in finite) and not _finite(lin.weight): raise ValueError(f"{full} has NaN/inf weights: the model is broken")
+            if (finite is None or i in finite) and not lin.weight.is_meta and not _finite(lin.weight): raise ValueError(f"{full} has NaN/inf weights: the model is broken")
 
 @torch.no_grad()
-def quantize_layers(model,                 # a causal LM (modified in place: quantized linears hold their dequantized weights)
+def quantize_layers(model,                 # a causal LM (modified in place: quantized linears hold their dequantized weights, or none with `load_model_lazy`)
                     tokens:Tensor,         # (nsamples, seqlen) calibration token ids
                     bpw=2,                 # bits per weight: int, or {full linear name: int, 'default': int}
                     tune_iters:int=0,      # LDLQ refinement passes
@@ -300,7 +388,8 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
     t = mark('inputs', t)
     records, n = {}, len(tokens)
     bar = tqdm(range(todo[-1] + 1), desc='glq', disable=not progress)
-    stream = LayerStreamer(dls, device)                   # streaming: only the current (and the next) decoder layer on `device`
+    disk = getattr(model, 'glq_disk', None)              # load_model_lazy: decoder layers come from disk and their linears leave again
+    stream = LayerStreamer(dls, device, load=disk.loader(model) if disk else None, drop=disk is not None)   # only this layer (and the next) on `device`
     try:
         for i in bar:
             lay = stream.get(i)
@@ -365,6 +454,11 @@ def glq_state_dict(model, records:dict) -> dict:
     for n, qw in records.items():
         sd.pop(f"{n}.weight")
         for k, v in qw.state_dict().items(): sd[f"{n}.{k}"] = v
+    meta = [k for k, v in sd.items() if v.is_meta]          # low-memory runs: layers never loaded (after the last quantized one)
+    if meta:
+        disk = getattr(model, 'glq_disk', None)
+        if disk is None: raise ValueError(f"{meta[0]} has no data (meta device) and the model has no weights on disk to read it from")
+        sd.update(disk.read(meta))
     return {k: v.detach().contiguous().cpu() for k, v in sd.items()}
 
 def _save_shards(sd:dict, folder:Path, max_shard_bytes:int):
@@ -423,6 +517,7 @@ def quantize(model,                    # hub id, local folder, .gguf file, or a 
              log=print,
              dist=None,                # glq.distributed.DistContext: one rank of a multi-process run (only the main rank saves)
              dtype=None,               # load a model given by path in this dtype (e.g. torch.bfloat16 or 'bfloat16'; None: its own)
+             low_memory:bool=False,    # read decoder layers from the folder's safetensors when needed (`load_model_lazy`); the returned model then holds no quantized weights
             ) -> tuple:                # (quantized model in memory, records, output path or None)
     "Quantize a causal LM with GLQ and optionally save it as a Hugging Face folder."
     t0 = time.perf_counter()
@@ -431,7 +526,10 @@ def quantize(model,                    # hub id, local folder, .gguf file, or a 
         raise ValueError(f"output folder {output} exists: remove it or pass --overwrite")
     bpw_stages(bpw if not isinstance(bpw, dict) else bpw.get('default', 2))
     name = model if isinstance(model, (str, Path)) else getattr(model.config, '_name_or_path', '')
-    if isinstance(model, (str, Path)):       # loaded on the CPU; each decoder layer visits `device` in turn
+    if low_memory and not isinstance(model, (str, Path)):
+        raise ValueError("low_memory=True reads the weights from a model folder: pass the folder's path, not a loaded model")
+    if low_memory: model, tok = load_model_lazy(model, dtype=model_dtype(dtype), trust_remote_code=trust_remote_code); tokenizer = tokenizer or tok
+    elif isinstance(model, (str, Path)):     # loaded on the CPU; each decoder layer visits `device` in turn
         model, tokenizer = load_model(str(model), dtype=model_dtype(dtype), device='cpu', trust_remote_code=trust_remote_code)
     if isinstance(calib, Tensor): tokens, cname = calib, 'tokens'
     else:
