@@ -11,7 +11,7 @@ __all__ = ['FORMAT_VERSION', 'model_dtype', 'load_model', 'smollm2_gguf', 'decod
            'save_quantized', 'quantize']
 
 # %% ../nbs/07_quantize_model.ipynb #fa4e2940
-import os, sys, json, copy, time, zlib, shutil, resource, importlib.util
+import os, sys, json, copy, time, zlib, shutil, resource, ctypes, importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import torch
@@ -179,6 +179,11 @@ def _run_layer(layer, h, kw):
 # %% ../nbs/07_quantize_model.ipynb #9f88d0cd
 def _meta_param(t:Tensor) -> nn.Parameter: return nn.Parameter(torch.empty(t.shape, dtype=t.dtype, device='meta'), requires_grad=False)
 
+def _trim():
+    "Hand freed heap memory back to the OS (glibc keeps it otherwise, and a long low-memory run's resident size creeps up layer by layer)."
+    try: ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError): pass      # not glibc: nothing to do
+
 class LayerStreamer:
     "Moves decoder layers from the host to a CUDA `device` one layer ahead of use, and back behind it, on a side stream."
     def __init__(self, layers,          # the decoder's ModuleList
@@ -236,6 +241,7 @@ class LayerStreamer:
                 if id(t) not in changed: self._set(m, k, o)
                 elif self.drop: m._parameters[k] = _meta_param(t)
                 else: self._set(m, k, t.data.to(self.home))
+        if self.drop: _trim()
 
     def put(self, i:int, changed=()):
         "Send layer `i` back to the host after the work queued so far; tensors in `changed` are copied (or dropped), the rest restored."
@@ -244,6 +250,7 @@ class LayerStreamer:
                 ids = {id(t) for t in changed}
                 for m, k in self._slots(self.layers[i]):
                     if id(self._get(m, k)) in ids: m._parameters[k] = _meta_param(self._get(m, k))
+                _trim()
             return
         ev = torch.cuda.Event(); ev.record(torch.cuda.current_stream(self.dev))
         self.behind.append(self.pool.submit(self._unload, i, ev, {id(t) for t in changed}))
