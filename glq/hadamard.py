@@ -126,14 +126,16 @@ def _transform(x:Tensor, dim:int, inverse:bool) -> Tensor:
     if h > 1:
         B = _base64(n).to(device=x.device, dtype=cdt)
         X = X @ (B if inverse else B.T)
+    elif X.untyped_storage().data_ptr() == x.untyped_storage().data_ptr(): X = X.clone()   # the stages below work in place
     N, s = X.shape[0], 1
-    while s < p:                                    # butterflies: stage s pairs blocks s*h apart
-        Y = X.reshape(N, p // (2*s), 2, s*h)
+    while s < p:                                    # butterflies, in place: stage s pairs blocks s*h apart
+        Y = X.view(N, p // (2*s), 2, s*h)
         a, b = Y[:, :, 0], Y[:, :, 1]
-        X = torch.stack((a + b, a - b), 2)
+        t = a.clone()
+        a.add_(b); b.neg_().add_(t)                 # (a, b) <- (a + b, a - b), the same roundings as out of place
         s *= 2
     X = X.reshape(*lead, n)
-    if p > 1: X = X * (1 / math.sqrt(p))
+    if p > 1: X.mul_(1 / math.sqrt(p))
     return X.to(out_dtype).movedim(-1, dim).contiguous()
 
 def fwht(x:Tensor, # any shape; transformed along `dim`, whose size must be a multiple of 8

@@ -132,7 +132,7 @@ def ldlq(W:Tensor,              # (m, n) weights (in the basis the Hessian descr
     if panel % b or panel <= 0: raise ValueError(f"panel={panel} must be a positive multiple of the block size {b}")
     L, _ = block_ldl(H, b)
     with one_thread(W.device.type == 'cpu' and m * n <= SMALL_LAYER):
-        W, Lf = W.float(), L.float()
+        W, Lf = W.float(), L.float(); del L
         What, E = torch.empty_like(W), torch.empty_like(W)   # E: float32 errors W − Ŵ of the panels done so far
         codes, replay = [None] * (n // b), None
         sweep = lambda Wp, Fp, Lp: sweep_panel(Wp, Fp, Lp, quantizer, b)

@@ -158,8 +158,7 @@ def quantize_weight(W:Tensor,            # (out, in) weight
     g = torch.Generator().manual_seed(seed)
     su, sv = random_signs(m, g), random_signs(n, g)       # drawn on the CPU: the same signs on every device
     Wr = rht_weight(W.double(), su.double(), sv.double())
-    Hd = damp_hessian(H, damp)
-    Hr = rht_hessian(Hd, sv.double())
+    Hr = rht_hessian(damp_hessian(H, damp), sv.double())  # n×n float64 copies are the memory peak of big layers: keep few alive
     if scale_mult is None: scale_mult = SCALE_MULT[int(bpw)]
     scale = _f32(float(Wr.pow(2).mean().sqrt()) * get_codebook(stages[0]).opt_scale * scale_mult) or 1.0
     q = multistage_quantizer(stages, scale, check=dev.type != 'cuda')   # W and H are checked finite above
@@ -170,6 +169,7 @@ def quantize_weight(W:Tensor,            # (out, in) weight
         What, codes = rec.reshape(m, n), [[ci.reshape(m, n // 8)[:, k] for ci in c] for k in range(n // 8)]
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
     t2 = time.perf_counter()
+    del Hr
     Q = [_to_storage(torch.stack([blk[s] for blk in codes], 1), get_codebook(st).bits).cpu() for s, st in enumerate(stages)]
     qw = QuantizedWeight((m, n), stages, Q, pack_signs(su), pack_signs(sv), scale, stage_multipliers(stages)[1:])
     Hr0 = rht_hessian(H.double(), sv.double())
