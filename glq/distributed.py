@@ -107,15 +107,26 @@ class DistContext:
 
 # %% ../nbs/14_distributed.ipynb #06c00caf
 @patch
-def reduce_hessians(self:DistContext, cap:HessianCapture):
+def reduce_hessians(self:DistContext, cap:HessianCapture,
+                    shapes:dict=None): # {linear name: (out, in)} of the layer: a group's sum goes only to the ranks that quantize its linears (None: to all)
     "Replace `cap`'s per-rank sums and token counts by those over all ranks' samples (single-process summation order)."
+    owner = None if shapes is None else assign_linears(shapes, self.world, self.comm_device)
     for g in list(cap.sums):
         ps = cap.sums[g]
         home = ps.parts[0][1].device
         local = torch.stack([p for _, p in ps.parts]).to(self.comm_device)
-        got = [torch.empty_like(local) for _ in range(self.world)]
-        tdist.all_gather(got, local, group=self.group)
-        cap.sums[g] = combine_parts([[(k, x[t].to(home)) for t, (k, _) in enumerate(ps.parts)] for x in got])
+        dst = None if owner is None else sorted({owner[n] for n, gg in cap.group.items() if gg == g})
+        if dst is not None and len(dst) == 1:     # one rank needs this sum: gather to it alone
+            got = [torch.empty_like(local) for _ in range(self.world)] if self.rank == dst[0] else None
+            root = dst[0] if self.group is None else tdist.get_global_rank(self.group, dst[0])
+            tdist.gather(local, gather_list=got, dst=root, group=self.group)
+        else:
+            got = [torch.empty_like(local) for _ in range(self.world)]
+            tdist.all_gather(got, local, group=self.group)
+        if dst is None or self.rank in dst:
+            cap.sums[g] = combine_parts([[(k, x[t].to(home)) for t, (k, _) in enumerate(ps.parts)] for x in got])
+        else: del cap.sums[g]                        # this rank quantizes none of the group's linears
+        del local, got
         c = torch.tensor([cap.count[g]], dtype=torch.int64, device=self.comm_device)
         tdist.all_reduce(c, group=self.group)
         cap.count[g] = int(c.item())
