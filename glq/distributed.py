@@ -60,7 +60,7 @@ def combine_parts(rank_parts:list, # per rank, in rank order: that rank's Pairwi
 # %% ../nbs/14_distributed.ipynb #a43e7e42
 def linear_cost(o:int, i:int, device='cpu') -> float:
     "Relative LDLQ cost of an o×i linear: i/8 sequential block steps, each touching the o×i error (CPU: that dominates; GPU: a fixed cost per step, the encoder's chain of small kernels, dominates)."
-    if torch.device(device).type == 'cuda': return 0.08 + 4.4e-4 * i / 8 + 1.65e-9 * o * i   # seconds, fitted on an H200 (panel graphs, 2 bpw)
+    if torch.device(device).type == 'cuda': return 0.08 + 4.4e-4 * i / 8 + 1.65e-9 * o * i   # seconds, fitted on an H200 (128-column panels, 2 bpw); only the ratios matter
     return (i / 8) * o*i + i**3 / 8                          # CPU: the Cholesky (i³) is a real share too
 
 def assign_linears(shapes:dict, # linear name -> (out_features, in_features)

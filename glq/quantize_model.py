@@ -408,10 +408,10 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
                 for j in range(n): cap.next_sample(); _run_layer(lay, h[j:j+1], kw)
                 cap.remove()
                 t = mark('hessians', t)
-                if dist is not None:                               # sums over all ranks' samples, in the single-process order, where needed
-                    dist.reduce_hessians(cap, {ln: tuple(l.weight.shape) for ln, l in lins.items()})
+                shapes = {ln: tuple(l.weight.shape) for ln, l in lins.items()}
+                if dist is not None: dist.reduce_hessians(cap, shapes)   # sums over all ranks' samples, in the single-process order, where needed
                 t = mark('reduce', t)
-                mine = list(lins) if dist is None else dist.assign({ln: tuple(l.weight.shape) for ln, l in lins.items()})
+                mine = list(lins) if dist is None else dist.assign(shapes)
                 done = {}
                 for ln in mine:
                     full = f"{pre}.{i}.{ln}"

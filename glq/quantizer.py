@@ -16,7 +16,7 @@ from torch import Tensor
 from fastcore.basics import patch
 from .codebook import E8ShellCodebook, E8SmallCodebook, get_codebook
 from .rht import random_signs, rht_weight, unrht_weight, rht_hessian, pack_signs, unpack_signs
-from .ldlq import ldlq, damp_hessian, proxy_loss, cuda_graphed
+from .ldlq import ldlq, damp_hessian, proxy_loss
 
 # %% ../nbs/05_quantizer.ipynb #550c9635
 SUPPORTED_BPW = (2, 3, 4, 5, 6, 7, 8)
