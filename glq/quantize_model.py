@@ -155,18 +155,29 @@ def _to(obj, device):
     if isinstance(obj, dict): return {k: _to(v, device) for k, v in obj.items()}
     return obj
 
+def _outside_layers(model, pre:str, layers) -> list:
+    "The base model's submodules other than the decoder layers (embeddings, rotary tables, final norm)."
+    base = model.get_submodule(pre.rpartition('.')[0])
+    return [m for m in base.children() if m is not layers]
+
 @torch.no_grad()
 def first_layer_inputs(model, tokens:Tensor, device='cpu') -> tuple:
     "((nsamples, seqlen, hidden) inputs of decoder layer 0, the layer's keyword arguments), on `device`."
     pre, layers = decoder_layers(model)
     store = {'h': []}
+    home = model.get_input_embeddings().weight.device
+    run, visit = home, []        # the embeddings run where the model is, or visit the GPU when the model is on the host
+    if torch.device(device).type == 'cuda' and home.type == 'cpu' and not getattr(model, 'hf_device_map', None):
+        run, visit = torch.device(device), _outside_layers(model, pre, layers)
     layers[0] = _Catcher(layers[0], store)
-    home = model.get_input_embeddings().weight.device   # the embeddings run where the model is
     try:
+        for m in visit: m.to(run)
         for i in range(len(tokens)):
-            try: model(tokens[i:i+1].to(home), use_cache=False)
+            try: model(tokens[i:i+1].to(run), use_cache=False)
             except _Stop: pass
-    finally: layers[0] = layers[0].layer
+    finally:
+        layers[0] = layers[0].layer
+        for m in visit: m.to(home)
     kw = store['kw']; kw.pop('use_cache', None)
     for k in ('past_key_values', 'past_key_value', 'cache'): kw.pop(k, None)
     return torch.cat(store['h']).to(device), _to(kw, device)
