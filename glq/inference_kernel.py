@@ -159,15 +159,15 @@ if HAS_TRITON:
         rm = pid_m * BM + tl.arange(0, BM)
         j0 = tl.arange(0, BK8); e8 = tl.arange(0, 8)
         k_lo = pid_k * k8_split; k_hi = tl.minimum(k_lo + k8_split, N8)
-        acc = tl.zeros((BM, BK8), tl.float32)
+        acc = tl.zeros((BM, BK8, 8), tl.float32)       # one FMA per weight; the 8- and BK8-sums happen once, at the end
         for k8 in range(k_lo, k_hi, BK8):
             j = k8 + j0
             w = _decode_stages(q1_ptr, q2_ptr, q3_ptr, q4_ptr, l1, l2, l3, l4, rs_ptr,
                                rm[:, None] * stride_q + j[None, :], (rm[:, None] < M) & (j[None, :] < k_hi), NST, M2, M3, M4, CM)
             xo = j[:, None] * 8 + e8[None, :]
             xv = tl.load(x_ptr + b * stride_xb + xo, mask=j[:, None] < k_hi, other=0.).to(tl.float32)
-            acc += tl.sum(w * xv[None, :, :], axis=2)
-        tl.store(out_ptr + pid_k * stride_os + b * stride_ob + rm, tl.sum(acc, axis=1), mask=rm < M)
+            acc += w * xv[None, :, :]
+        tl.store(out_ptr + pid_k * stride_os + b * stride_ob + rm, tl.sum(tl.sum(acc, axis=2), axis=1), mask=rm < M)
 
     @triton.jit
     def _glq_dequant_kernel(q1_ptr, q2_ptr, q3_ptr, q4_ptr, l1, l2, l3, l4, rs_ptr, out_ptr, M, N8, stride_q, stride_o,
@@ -428,7 +428,7 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
     # defaults: the fastest of the variants swept on an H200 (benchmarks/bench_kernels.py --sweep, 2026-11-29)
     path = path or ('mv' if B <= MV_MAX_B else 'mm' if B <= MM_MAX_B else 'dequant')
     n8 = n // 8
-    if path == 'mv': base = dict(BM=16, BK8=64, num_warps=4, num_stages=3)
+    if path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
     elif path == 'mm':
         BB = 16 if B <= 16 else 32 if B <= 32 else 64 if B <= 64 else 128
         base = (dict(BM=32, BB=BB, BK8=16, num_warps=2, num_stages=3) if BB <= 32 else
