@@ -16,10 +16,10 @@ import argparse, json, os, sys, time, datetime, platform, inspect
 import torch, triton
 from torch import nn
 from transformers import LlamaConfig, LlamaForCausalLM, StaticCache
-from glq.codebook import E8ShellCodebook
+from glq.codebook import E8ShellCodebook, E8PCodebook
 from glq.inference_kernel import glq_layer_forward
 
-CB = E8ShellCodebook()
+CB = E8ShellCodebook(); E8P_CB = E8PCodebook()
 
 class GLQLinear(nn.Module):
     "Minimal GLQ layer with the buffers glq_layer_forward reads (random record)."
@@ -33,7 +33,7 @@ class GLQLinear(nn.Module):
         self.register_buffer('SV', torch.randint(0, 256, (n // 8,), device=device, generator=gen, dtype=torch.int32).to(torch.uint8))
         # Wscale: keeps activations O(1) through 32 random layers (codewords have norm ~3 per 8 weights)
         self.register_buffer('Wscale', torch.tensor([0.5 / n ** 0.5], device=device))
-        self.register_buffer('resid_scale', torch.tensor([0.29], device=device) if bpw == 4 else torch.zeros(0, device=device))
+        self.register_buffer('resid_scale', torch.tensor([0.29 if CB is not E8P_CB else 0.26], device=device) if bpw == 4 else torch.zeros(0, device=device))
         self.codebooks = [CB] * (2 if bpw == 4 else 1)
         self.bias = None
     def forward(self, x): return glq_layer_forward(self, x)
@@ -115,7 +115,10 @@ def main():
     ap.add_argument('--steps', type=int, default=100); ap.add_argument('--bpws', default='16,2,4')
     ap.add_argument('--out', default=os.environ.get('OUT', 'benchmarks/results'))
     ap.add_argument('--set', action='append', default=[], help='NAME=VALUE: override a glq.inference_kernel constant')
+    ap.add_argument('--codebook', default='e8shell-v1', choices=['e8shell-v1', 'e8p-v1'], help='codebook of the GLQ layers')
     a = ap.parse_args(); os.makedirs(a.out, exist_ok=True)
+    global CB
+    if a.codebook == 'e8p-v1': CB = E8P_CB
     import glq.inference_kernel as K
     for kv in a.set:
         k, v = kv.split('=', 1); old = getattr(K, k)
@@ -133,7 +136,8 @@ def main():
                software=dict(torch=torch.__version__, triton=triton.__version__, transformers=transformers.__version__),
                date=datetime.date.today().isoformat(), command='PYTHONPATH=. python3 benchmarks/bench_e2e.py ' + ' '.join(sys.argv[1:]),
                method=__doc__.strip().split('\n\n')[2])
-    with open(os.path.join(a.out, 'e2e_h200.json'), 'w') as f: json.dump(res, f, indent=1)
+    res['codebook'] = a.codebook
+    with open(os.path.join(a.out, 'e2e_h200.json' if a.codebook == 'e8shell-v1' else 'e2e_e8p_h200.json'), 'w') as f: json.dump(res, f, indent=1)
     print('\nsummary: ' + '; '.join(f"{r['bpw']} bpw: {r['tokens_per_s']} tok/s ({r['mode']}, {r['mem_model_GiB']} GiB)" for r in rows))
 
 if __name__ == '__main__': main()

@@ -12,12 +12,13 @@ no NaN, bit-identical across two runs).
 """
 import argparse, json, os, sys, time, datetime, platform
 import torch, triton
-from glq.codebook import E8ShellCodebook
+from glq.codebook import E8ShellCodebook, E8PCodebook
 from glq.inference_kernel import (glq_linear_forward, glq_linear_forward_ref, plan_matmul, rht_transform,
                                   glq_matmul_partials, codebook_lut)
 
 SHAPES = [(4096, 4096), (1024, 4096), (14336, 4096), (4096, 14336)]
 CB = E8ShellCodebook(); SMALL = CB.make_small(256)
+E8P = False     # --codebook e8p-v1: layers of E8P stages (1 KB decode table, the E8P matvec at batch 1)
 L2 = 60 * 2**20
 
 def make_layer(m, n, bpw, dev='cuda', seed=0):
@@ -28,7 +29,7 @@ def make_layer(m, n, bpw, dev='cuda', seed=0):
              SV=torch.randint(0, 256, (n // 8,), generator=g, device=dev, dtype=torch.int32).to(torch.uint8),
              Wscale=torch.tensor([0.012], device=dev))
     if bpw == 3: L.update(Qidxs2=ri(0, 256, torch.uint8), codebook2=SMALL, resid_scale=torch.tensor([0.49], device=dev))
-    if bpw == 4: L.update(Qidxs2=ri(-32768, 32768, torch.int16), codebook2=CB, resid_scale=torch.tensor([0.284], device=dev))
+    if bpw == 4: L.update(Qidxs2=ri(-32768, 32768, torch.int16), codebook2=CB, resid_scale=torch.tensor([0.284 if not E8P else 0.26], device=dev))
     return L
 
 def layer_bytes(L):
@@ -66,7 +67,7 @@ def check(shapes, log):
             for B, path in ((1, 'mv'), (1, 'mm'), (16, 'mm'), (100, 'mm'), (300, 'dequant'), (5, None)):
                 x = torch.randn(B, n, device='cuda', dtype=torch.bfloat16)
                 ref = glq_linear_forward_ref(x, L['Qidxs'], L['SU'], L['SV'], L['Wscale'], CB, L['Qidxs2'], L['codebook2'], L['resid_scale'])
-                f = glq_fn(L, x, plan_matmul(B, m, n, 1 + (bpw > 2), path))
+                f = glq_fn(L, x, plan_matmul(B, m, n, 1 + (bpw > 2), path, e8p=E8P and bpw != 3))
                 y1, y2 = f(), f()
                 e = rel(y1, ref); worst = max(worst, e)
                 ok = e < 1e-2 and not bool(torch.isnan(y1).any()) and torch.equal(y1, y2)
@@ -75,8 +76,8 @@ def check(shapes, log):
     log(f"correctness: all paths, 3 rates, {len(shapes)} shapes: worst rel err vs float64 {worst:.2e}, bit-identical reruns")
     return worst
 
-def variants(B, m, n, nst, sweep):
-    if not sweep: return [('dispatch', plan_matmul(B, m, n, nst))]
+def variants(B, m, n, nst, sweep, e8p=False):
+    if not sweep: return [('dispatch', plan_matmul(B, m, n, nst, e8p=e8p))]
     V = []
     if B <= 4:
         for BM, BK8, nw, ns, wv in ((16, 32, 2, 2, 4), (16, 32, 2, 4, 4), (32, 32, 4, 4, 4), (16, 64, 4, 3, 4), (32, 16, 2, 4, 8), (64, 32, 8, 3, 4), (16, 32, 2, 3, 8)):
@@ -122,8 +123,11 @@ def main():
     ap.add_argument('--bpws', default='2,3,4')
     ap.add_argument('--shapes', default='all')
     ap.add_argument('--no-check', action='store_true')
+    ap.add_argument('--codebook', default='e8shell-v1', choices=['e8shell-v1', 'e8p-v1'])
     ap.add_argument('--set', action='append', default=[], help='NAME=VALUE: override a glq.inference_kernel constant (e.g. IDX_CACHE=.cg)')
     a = ap.parse_args()
+    global CB, E8P
+    if a.codebook == 'e8p-v1': CB, E8P = E8PCodebook(), True
     import glq.inference_kernel as K
     for kv in a.set:
         k, v = kv.split('=', 1); old = getattr(K, k)
@@ -152,7 +156,7 @@ def main():
             t_bf = bench([(lambda W=W: torch.nn.functional.linear(x, W)) for W in Wb])
             for bpw in bpws:
                 best = None
-                for name, plan in variants(B, m, n, 1 + (bpw > 2), a.sweep):
+                for name, plan in variants(B, m, n, 1 + (bpw > 2), a.sweep, E8P and bpw != 3):
                     try:
                         t = bench([glq_fn(L, x, plan) for L in Ls[bpw]])
                     except Exception as e:
@@ -187,7 +191,8 @@ def main():
                       'batch <= 64), tile kernel for the output side of 14336-wide rows above batch 64; decode: packed 256 KB '
                       'table (structured small-table decode measured slower, see benchmarks/KERNEL_NOTES.md). glq_us is the '
                       'whole layer: RHT in + decode-matmul + RHT out.'))
-    with open(os.path.join(a.out, 'kernels_h200.json'), 'w') as f: json.dump(res, f, indent=1)
+    res['codebook'] = a.codebook
+    with open(os.path.join(a.out, 'kernels_h200.json' if not E8P else 'kernels_e8p_h200.json'), 'w') as f: json.dump(res, f, indent=1)
     if a.sweep:
         with open(os.path.join(a.out, 'sweep.json'), 'w') as f: json.dump(sweep_log, f)
     log(f"[{time.time()-t0:.0f}s] done")

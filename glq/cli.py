@@ -34,6 +34,9 @@ def quantize_parser() -> argparse.ArgumentParser:
     ap.add_argument('--model', required=True, help="hub id, local HF folder, .gguf file or folder with one .gguf")
     ap.add_argument('--output', required=True, help="output folder (written atomically)")
     ap.add_argument('--bpw', type=_bpw, default=2, help="bits per weight, integer 2..8 (default 2)")
+    ap.add_argument('--codebook', default='e8shell-v1', choices=['e8shell-v1', 'e8p-v1'],
+                    help="16-bit codebook: e8shell-v1 (default, lowest error) or e8p-v1 (about 0.7%% more Gaussian error, "
+                    "decodes from a 1 KB table: the fast GPU kernels)")
     ap.add_argument('--tune-iters', type=int, default=0, help="LDLQ refinement passes (default 0)")
     ap.add_argument('--nsamples', type=int, default=128, help="calibration samples (default 128)")
     ap.add_argument('--seqlen', type=int, default=2048, help="tokens per calibration sample (default 2048)")
@@ -62,7 +65,7 @@ def quantize_main(argv=None) -> int:
         _, recs, path = quantize(a.model, a.output, bpw=a.bpw, calib=a.calib, nsamples=a.nsamples, seqlen=a.seqlen,
                                  tune_iters=a.tune_iters, seed=a.seed, device=device, trust_remote_code=a.trust_remote_code,
                                  layers=layers, use_ldlq=not a.rtn, overwrite=a.overwrite, dist=dist, dtype=a.dtype,
-                                 low_memory=a.low_memory)
+                                 low_memory=a.low_memory, codebook=a.codebook)
     except _USER_ERRORS as e: return _fail('glq-quantize', e)
     except OSError as e: return _fail('glq-quantize', e)       # e.g. a hub id that does not exist
     finally:

@@ -6,7 +6,8 @@ Docs: https://example.invalid/glq/codebook.html.md"""
 
 # %% auto #0
 __all__ = ['SHELL6_COUNT', 'e8_orbits', 'orbit_size', 'orbit_norm2', 'e8_entries', 'E8ShellCodebook', 'nearest_d8', 'nearest_e8',
-           'brute_force_encode', 'gaussian_mse', 'E8SmallCodebook', 'two_stage_mse', 'get_codebook']
+           'brute_force_encode', 'gaussian_mse', 'E8SmallCodebook', 'two_stage_mse', 'e8p_patterns', 'E8PCodebook',
+           'get_codebook']
 
 # %% ../nbs/01_codebook.ipynb #2273fed4
 import itertools, math
@@ -325,13 +326,110 @@ def two_stage_mse(cb, cb2, rho:float, x:Tensor) -> float:
     r = x - s * cb.quantize(x / s)
     return ((r - s * rho * cb2.quantize(r / (s * rho)))**2).mean().item()
 
+# %% ../nbs/01_codebook.ipynb #727c2223
+def e8p_patterns() -> list:
+    "The 256 doubled absolute-value patterns (tuples of 1, 3, 5) of `E8PCodebook`, in table order."
+    pats = [p for p in itertools.product((1, 3, 5), repeat=8) if sum(v*v for v in p) <= 40]
+    pats += [p for p in itertools.product((1, 3, 5), repeat=8) if sum(v*v for v in p) == 48 and p.count(5) == 1][:29]
+    assert len(pats) == 256
+    return pats
+
+class E8PCodebook:
+    "65,536 points s⊙a ± ¼ of E8 + ¼: 256 half-integer patterns × 128 even sign choices × 2 shifts; decodes from a 1 KB table."
+    version = 'e8p-v1'     # written into checkpoints; the index layout below is part of it
+    opt_scale = 0.96       # unit-variance Gaussian -> codebook units (measured below)
+    resid_scale = 0.26     # a second e8p stage quantizes the residual / (opt_scale * resid_scale) (see below)
+    bits = 16
+
+    def __init__(self):
+        A2 = torch.tensor(e8p_patterns(), dtype=torch.int64)                 # (256, 8) doubled |a|
+        par = (A2.sum(1) // 2) % 2                                            # minus signs must have this parity
+        w = (A2 << (4 * torch.arange(8))).sum(1) | (par << 31)
+        self.table = torch.where(w >= 2**31, w - 2**32, w).to(torch.int32)    # what a kernel keeps: 256 words
+        self._abs = A2.double() / 2; self._par = par
+        self.codebook = self.decode_table(torch.arange(65536))
+        self.device = torch.device('cpu')
+
+    def __len__(self): return 65536
+    def __repr__(self): return f"E8PCodebook({self.version}: 65536 codewords, 1 KB decode table)"
+
+    def decode_table(self, idx:Tensor) -> Tensor:
+        "Decode with the 256-word table and bit operations only (the kernels' reference), float32 `idx.shape + (8,)`."
+        q = idx.long() & 0xFFFF
+        w = self.table.long().to(q.device)[q >> 8] & 0xFFFFFFFF
+        s7 = q & 127; par = torch.zeros_like(s7)
+        for i in range(7): par ^= (s7 >> i) & 1
+        s8 = s7 | (((par ^ (w >> 31)) & 1) << 7)
+        i = torch.arange(8, device=q.device)
+        a = ((w[..., None] >> (4*i)) & 7).float() * 0.5
+        s = 1 - 2 * ((s8[..., None] >> i) & 1).float()
+        return s * a + torch.where(((q >> 7) & 1).bool(), 0.25, -0.25)[..., None]
+
+    def _tables(self, device) -> dict:
+        "The decode table, float codebook and encoder tables on `device` (copied once per device)."
+        d = _norm_device(device); c = self.__dict__.setdefault('_dev', {})
+        if d not in c:
+            c[d] = dict(codebook=self.codebook.to(d), abs=self._abs.float().to(d), par=self._par.to(d),
+                        n2=(self._abs**2).sum(1).float().to(d), table=self.table.to(d))
+        return c[d]
+
+    def decode(self, idx:Tensor) -> Tensor:
+        "Codewords for indices of any shape (int16 storage is read as unsigned): `idx.shape + (8,)`, on `idx`'s device."
+        return self._tables(idx.device)['codebook'][idx.long() & 0xFFFF]
+
+    def to(self, device) -> 'E8PCodebook':
+        self._tables(device); return self      # tables live in a per-device cache; the object is shared
+
+    def make_small(self, size:int=256) -> 'E8SmallCodebook': return E8SmallCodebook(size)
+
+# %% ../nbs/01_codebook.ipynb #27fb25b6
+@patch
+@torch.no_grad()
+def encode(self:E8PCodebook, x:Tensor, # (..., 8) float
+           chunk:int=None,   # rows per batch (working tensors are (chunk, 256)); None: 2048 on a CPU (cache-sized), 65536 on a GPU
+           dense:bool=None,  # accepted for the `E8ShellCodebook` interface (this encoder is always branch-free)
+           check:bool=True,  # raise on NaN/inf input (False inside CUDA graphs)
+          ) -> Tensor:       # int64 indices of the nearest codewords, shape `x.shape[:-1]`
+    "Exact nearest codeword of each 8-vector."
+    T = self._tables(x.device)
+    shp = x.shape[:-1]; x = x.reshape(-1, 8).float()
+    if check and not bool(torch.isfinite(x).all()): raise ValueError("encode: input has NaN or inf values; quantize finite weights only")
+    A, par, n2 = T['abs'], T['par'], T['n2']
+    chunk = chunk or (1 << 16 if x.is_cuda else 1 << 11)
+    out = torch.empty(len(x), dtype=torch.long, device=x.device)
+    for s in range(0, len(x), chunk):
+        best_d = best_i = None
+        for t, sh in ((1, 0.25), (0, -0.25)):
+            y = x[s:s+chunk] - sh; z = y.abs(); neg = y < 0
+            d = (z*z).sum(1, keepdim=True) - 2 * z @ A.T + n2                        # (c, 256) with free signs
+            wrong = (neg.sum(1, keepdim=True) + par) & 1                              # parity of minus signs is off
+            pen = z[:, :1] * A[:, 0]
+            for i in range(1, 8): pen = torch.minimum(pen, z[:, i:i+1] * A[:, i])    # cheapest single flip, (c, 256)
+            d = d + 4 * pen * wrong
+            p = d.argmin(1); dp = d.gather(1, p[:, None]).squeeze(1)
+            at = (z * A[p]).argmin(1, keepdim=True)                                   # where the chosen pattern flips
+            flip = torch.zeros_like(neg).scatter_(1, at, wrong.gather(1, p[:, None]).bool())
+            sg = (neg ^ flip)[:, :7].long()
+            idx = (p << 8) | (t << 7) | (sg << torch.arange(7, device=x.device)).sum(1)
+            if best_d is None: best_d, best_i = dp, idx
+            else:
+                take = dp < best_d
+                best_d, best_i = torch.where(take, dp, best_d), torch.where(take, idx, best_i)
+        out[s:s+chunk] = best_i
+    return out.reshape(shp)
+
+@patch
+def quantize(self:E8PCodebook, x:Tensor) -> Tensor:
+    "Nearest codewords of `x` (..., 8)."
+    return self.decode(self.encode(x))
+
 # %% ../nbs/01_codebook.ipynb #2e48ff45
 _CODEBOOKS = {}
 
-def get_codebook(name:str, # a codebook version, e.g. 'e8shell-v1' or 'e8small-v1'
+def get_codebook(name:str, # a codebook version, e.g. 'e8shell-v1', 'e8p-v1' or 'e8small-v1'
                 ):
     "The shared codebook instance for a version string written in a checkpoint."
-    makers = {E8ShellCodebook.version: E8ShellCodebook, E8SmallCodebook.version: E8SmallCodebook}
+    makers = {c.version: c for c in (E8ShellCodebook, E8SmallCodebook, E8PCodebook)}
     if name not in makers:
         raise ValueError(f"unknown codebook {name!r}: this GLQ knows {sorted(makers)}; the checkpoint may come from a newer GLQ, upgrade it")
     if name not in _CODEBOOKS: _CODEBOOKS[name] = makers[name]()

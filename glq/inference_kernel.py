@@ -6,7 +6,7 @@ Docs: https://example.invalid/glq/inference_kernel.html.md"""
 
 # %% auto #0
 __all__ = ['MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS', 'RHT_BN_ROWS', 'RHT_KRON_HALF', 'RHT_KRON_M',
-           'RHT_TILE_BIG', 'MV_MAX_B', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'pack_codebook', 'unpack_codebook',
+           'RHT_TILE_BIG', 'MV_MAX_B', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'pack_codebook', 'unpack_codebook', 'is_e8p',
            'codebook_lut', 'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan',
            'kernels_available', 'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul',
            'glq_linear_forward', 'glq_layer_forward', 'register_kernels']
@@ -15,7 +15,7 @@ __all__ = ['MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS',
 import os, math, functools
 import torch
 from torch import Tensor
-from .codebook import E8ShellCodebook, E8SmallCodebook, get_codebook
+from .codebook import E8ShellCodebook, E8SmallCodebook, E8PCodebook, get_codebook
 from .hadamard import hadamard_factors, base_matrix, sylvester, fwht, ifwht
 from .rht import unpack_signs
 try:
@@ -43,8 +43,13 @@ def _table(cb) -> Tensor:
     "The (K, 8) float table of a codebook object (or a raw table)."
     return cb if isinstance(cb, Tensor) else cb.codebook
 
+def is_e8p(cb) -> bool:
+    "Whether `cb` decodes from the 256-word E8P table (index >> 8 -> word, low byte -> signs and shift) instead of a packed table."
+    return getattr(cb, 'version', None) == E8PCodebook.version
+
 def codebook_lut(cb, device) -> Tensor:
-    "The packed table of codebook object `cb` on `device`, built once and cached on the object."
+    "What the kernels gather for codebook object `cb` on `device` (the packed table, or E8P's 256 words), cached on the object."
+    if is_e8p(cb): return cb._tables(device)['table']
     cache = cb.__dict__.setdefault('_glq_packed', {}) if not isinstance(cb, Tensor) else {}
     key = str(torch.device(device))
     if key not in cache: cache[key] = pack_codebook(_table(cb)).to(device)
@@ -115,26 +120,48 @@ if HAS_TRITON:
         return (nib | 0x4B000000).to(tl.float32, bitcast=True) - 8388616.0
 
     @triton.jit
+    def _e8p_word(q, t_ptr):
+        "E8P indices (int32 in [0, 65536)) -> (words of 8 two's-complement nibbles s_i·2|a_i|, the shift ±1/2), doubled units"
+        w = tl.load(t_ptr + (q >> 8))
+        s7 = q & 127
+        par = s7 ^ (s7 >> 4); par = par ^ (par >> 2); par = (par ^ (par >> 1)) & 1
+        s8 = s7 | ((par ^ ((w >> 31) & 1)) << 7)                  # the eighth sign makes the coordinate sum even
+        sp = (s8 | (s8 << 12)) & 0x000F000F
+        sp = (sp | (sp << 6)) & 0x03030303
+        sp = (sp | (sp << 3)) & 0x11111111                        # sign bit i moved to bit 4i
+        w2 = ((w & 0x77777777) ^ (sp * 15)) + sp                  # negate the nibbles whose sign is set
+        tsh = (((q & 128) << 24) ^ -1090519040).to(tl.float32, bitcast=True)   # 0xBF000000 ^ t<<31: -1/2 or +1/2
+        return w2, tsh
+
+    @triton.jit
+    def _decode_e8p(q, t_ptr):
+        "E8P indices (..., BK8) -> (..., BK8, 8) float32 doubled coordinates"
+        w2, tsh = _e8p_word(q, t_ptr)
+        j = tl.arange(0, 8)
+        v = (w2[:, :, None] << (28 - 4 * j)[None, None, :]) >> 28          # signed nibble j
+        return (v + 0x4B400000).to(tl.float32, bitcast=True) - 12582912.0 + tsh[:, :, None]
+
+    @triton.jit
+    def _decode_one(q_ptr, l, off, mask, M: tl.constexpr, CM: tl.constexpr):
+        "One stage: M = 1 marks an E8P codebook, otherwise M masks the index into a packed table."
+        q = tl.load(q_ptr + off, mask=mask, other=0, cache_modifier=CM).to(tl.int32)
+        if M == 1: return _decode_e8p(q & 0xFFFF, l)
+        else: return _decode8(tl.load(l + (q & M)))
+
+    @triton.jit
     def _decode_stages(q1_ptr, q2_ptr, q3_ptr, q4_ptr, l1, l2, l3, l4, rs_ptr, off, mask,
-                       NST: tl.constexpr, M2: tl.constexpr, M3: tl.constexpr, M4: tl.constexpr, CM: tl.constexpr = ''):
-        q = tl.load(q1_ptr + off, mask=mask, other=0, cache_modifier=CM).to(tl.int32) & 0xFFFF
-        w = _decode8(tl.load(l1 + q))
-        if NST >= 2:
-            q = tl.load(q2_ptr + off, mask=mask, other=0, cache_modifier=CM).to(tl.int32) & M2
-            w += tl.load(rs_ptr) * _decode8(tl.load(l2 + q))
-        if NST >= 3:
-            q = tl.load(q3_ptr + off, mask=mask, other=0, cache_modifier=CM).to(tl.int32) & M3
-            w += tl.load(rs_ptr + 1) * _decode8(tl.load(l3 + q))
-        if NST >= 4:
-            q = tl.load(q4_ptr + off, mask=mask, other=0, cache_modifier=CM).to(tl.int32) & M4
-            w += tl.load(rs_ptr + 2) * _decode8(tl.load(l4 + q))
+                       NST: tl.constexpr, M1: tl.constexpr, M2: tl.constexpr, M3: tl.constexpr, M4: tl.constexpr, CM: tl.constexpr = ''):
+        w = _decode_one(q1_ptr, l1, off, mask, M1, CM)
+        if NST >= 2: w += tl.load(rs_ptr) * _decode_one(q2_ptr, l2, off, mask, M2, CM)
+        if NST >= 3: w += tl.load(rs_ptr + 1) * _decode_one(q3_ptr, l3, off, mask, M3, CM)
+        if NST >= 4: w += tl.load(rs_ptr + 2) * _decode_one(q4_ptr, l4, off, mask, M4, CM)
         return w
 
     @triton.jit
     def _glq_mm_kernel(x_ptr, q1_ptr, q2_ptr, q3_ptr, q4_ptr, l1, l2, l3, l4, rs_ptr, out_ptr,
                        B, M, N8, k8_split, stride_xb, stride_q, stride_os, stride_ob,
                        BM: tl.constexpr, BB: tl.constexpr, BK8: tl.constexpr,
-                       NST: tl.constexpr, M2: tl.constexpr, M3: tl.constexpr, M4: tl.constexpr, DOT: tl.constexpr, CM: tl.constexpr = ''):
+                       NST: tl.constexpr, M1: tl.constexpr, M2: tl.constexpr, M3: tl.constexpr, M4: tl.constexpr, DOT: tl.constexpr, CM: tl.constexpr = ''):
         pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
         j0 = tl.arange(0, BK8); kk = tl.arange(0, BK8 * 8)
@@ -143,7 +170,7 @@ if HAS_TRITON:
         for k8 in range(k_lo, k_hi, BK8):
             j = k8 + j0
             w = _decode_stages(q1_ptr, q2_ptr, q3_ptr, q4_ptr, l1, l2, l3, l4, rs_ptr,
-                               rm[:, None] * stride_q + j[None, :], (rm[:, None] < M) & (j[None, :] < k_hi), NST, M2, M3, M4, CM)
+                               rm[:, None] * stride_q + j[None, :], (rm[:, None] < M) & (j[None, :] < k_hi), NST, M1, M2, M3, M4, CM)
             Wt = tl.reshape(w, (BM, BK8 * 8)).to(DOT)
             kx = k8 * 8 + kk
             xt = tl.load(x_ptr + rb[None, :] * stride_xb + kx[:, None], mask=(rb[None, :] < B) & (kx[:, None] < k_hi * 8), other=0.)
@@ -154,7 +181,7 @@ if HAS_TRITON:
     def _glq_mv_kernel(x_ptr, q1_ptr, q2_ptr, q3_ptr, q4_ptr, l1, l2, l3, l4, rs_ptr, out_ptr,
                        M, N8, k8_split, stride_xb, stride_q, stride_os, stride_ob,
                        BM: tl.constexpr, BK8: tl.constexpr,
-                       NST: tl.constexpr, M2: tl.constexpr, M3: tl.constexpr, M4: tl.constexpr, CM: tl.constexpr = ''):
+                       NST: tl.constexpr, M1: tl.constexpr, M2: tl.constexpr, M3: tl.constexpr, M4: tl.constexpr, CM: tl.constexpr = ''):
         pid_m, pid_k, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         rm = pid_m * BM + tl.arange(0, BM)
         j0 = tl.arange(0, BK8); e8 = tl.arange(0, 8)
@@ -163,7 +190,7 @@ if HAS_TRITON:
         for k8 in range(k_lo, k_hi, BK8):
             j = k8 + j0
             w = _decode_stages(q1_ptr, q2_ptr, q3_ptr, q4_ptr, l1, l2, l3, l4, rs_ptr,
-                               rm[:, None] * stride_q + j[None, :], (rm[:, None] < M) & (j[None, :] < k_hi), NST, M2, M3, M4, CM)
+                               rm[:, None] * stride_q + j[None, :], (rm[:, None] < M) & (j[None, :] < k_hi), NST, M1, M2, M3, M4, CM)
             xo = j[:, None] * 8 + e8[None, :]
             xv = tl.load(x_ptr + b * stride_xb + xo, mask=j[:, None] < k_hi, other=0.).to(tl.float32)
             acc += w * xv[None, :, :]
@@ -172,15 +199,96 @@ if HAS_TRITON:
     @triton.jit
     def _glq_dequant_kernel(q1_ptr, q2_ptr, q3_ptr, q4_ptr, l1, l2, l3, l4, rs_ptr, out_ptr, M, N8, stride_q, stride_o,
                             BM: tl.constexpr, BK8: tl.constexpr,
-                            NST: tl.constexpr, M2: tl.constexpr, M3: tl.constexpr, M4: tl.constexpr, CM: tl.constexpr = ''):
+                            NST: tl.constexpr, M1: tl.constexpr, M2: tl.constexpr, M3: tl.constexpr, M4: tl.constexpr, CM: tl.constexpr = ''):
         rm = tl.program_id(0) * BM + tl.arange(0, BM); j = tl.program_id(1) * BK8 + tl.arange(0, BK8)
         mask = (rm[:, None] < M) & (j[None, :] < N8)
         w = _decode_stages(q1_ptr, q2_ptr, q3_ptr, q4_ptr, l1, l2, l3, l4, rs_ptr,
-                           rm[:, None] * stride_q + j[None, :], mask, NST, M2, M3, M4, CM)
+                           rm[:, None] * stride_q + j[None, :], mask, NST, M1, M2, M3, M4, CM)
         kk = tl.arange(0, BK8 * 8)
         ko = tl.program_id(1) * BK8 * 8 + kk
         tl.store(out_ptr + rm[:, None] * stride_o + ko[None, :], tl.reshape(w, (BM, BK8 * 8)).to(out_ptr.dtype.element_ty),
                  mask=(rm[:, None] < M) & (ko[None, :] < N8 * 8))
+
+    # one E8P index against 8 activations: nibble pairs (k, k+4) of the biased word $1 become fp16x2 through the 0x6400
+    # magic (one lop3 each), minus 1032, times the packed activation pairs $2..$5 in fp16x2; one float32 out
+    _E8P_DOT8 = tl.constexpr("""{
+    .reg .b32 t0, t1, t2, t3, s, m, a;
+    .reg .b16 lo, hi;
+    .reg .f32 f0, f1;
+    mov.b32 m, 0x64086408;
+    lop3.b32 t0, $1, 0x000F000F, 0x64006400, 0xEA;
+    shr.b32 s, $1, 4;
+    lop3.b32 t1, s, 0x000F000F, 0x64006400, 0xEA;
+    shr.b32 s, $1, 8;
+    lop3.b32 t2, s, 0x000F000F, 0x64006400, 0xEA;
+    shr.b32 s, $1, 12;
+    lop3.b32 t3, s, 0x000F000F, 0x64006400, 0xEA;
+    sub.f16x2 t0, t0, m;
+    sub.f16x2 t1, t1, m;
+    sub.f16x2 t2, t2, m;
+    sub.f16x2 t3, t3, m;
+    mul.rn.f16x2 a, t0, $2;
+    fma.rn.f16x2 a, t1, $3, a;
+    fma.rn.f16x2 a, t2, $4, a;
+    fma.rn.f16x2 a, t3, $5, a;
+    mov.b32 {lo, hi}, a;
+    cvt.f32.f16 f0, lo;
+    cvt.f32.f16 f1, hi;
+    add.f32 $0, f0, f1;
+    }""")
+
+    @triton.jit
+    def _pair16(a, b):
+        "two fp16 vectors -> int32 words holding (a, b) as fp16x2"
+        return (a.to(tl.float16).to(tl.int16, bitcast=True).to(tl.int32) & 0xFFFF) | (b.to(tl.float16).to(tl.int16, bitcast=True).to(tl.int32) << 16)
+
+    @triton.jit
+    def _e8p_dot(q, t_ptr, xs, x0, x1, x2, x3, x4, x5, x6, x7, ASM: tl.constexpr):
+        "E8P indices (BM, BK8) against activations x0..x7 (BK8,) (xs their sum): (BM, BK8) float32 partial products, doubled units"
+        w2, tsh = _e8p_word(q, t_ptr)
+        out = tsh * xs[None, :]
+        if ASM:
+            wb = w2 ^ -2004318072                                   # 0x88888888: two's complement -> 8 + value
+            _, p0 = tl.broadcast(wb, _pair16(x0, x4)[None, :]); _, p1 = tl.broadcast(wb, _pair16(x1, x5)[None, :])
+            _, p2 = tl.broadcast(wb, _pair16(x2, x6)[None, :]); _, p3 = tl.broadcast(wb, _pair16(x3, x7)[None, :])
+            out += tl.inline_asm_elementwise(_E8P_DOT8, "=f,r,r,r,r,r", [wb, p0, p1, p2, p3], dtype=tl.float32, is_pure=True, pack=1)
+        else:
+            out += _snib(w2, 0) * x0[None, :] + _snib(w2, 1) * x1[None, :] + _snib(w2, 2) * x2[None, :] + _snib(w2, 3) * x3[None, :]
+            out += _snib(w2, 4) * x4[None, :] + _snib(w2, 5) * x5[None, :] + _snib(w2, 6) * x6[None, :] + _snib(w2, 7) * x7[None, :]
+        return out
+
+    @triton.jit
+    def _snib(w2, k: tl.constexpr):
+        "signed nibble k of each word, as float32"
+        return (((w2 << (28 - 4 * k)) >> 28) + 0x4B400000).to(tl.float32, bitcast=True) - 12582912.0
+
+    @triton.jit
+    def _glq_mv_e8p_kernel(x_ptr, q1_ptr, q2_ptr, t_ptr, rs_ptr, out_ptr, M, N8, k8_split, stride_xb, stride_q, stride_os, stride_ob,
+                           BM: tl.constexpr, BK8: tl.constexpr, NST: tl.constexpr, ASM: tl.constexpr, CM: tl.constexpr = ''):
+        "Batch-row matvec for 1 or 2 E8P stages: each thread decodes whole indices, no (BM, BK8, 8) tensor."
+        pid_m, pid_k, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+        rm = pid_m * BM + tl.arange(0, BM)
+        j0 = tl.arange(0, BK8)
+        k_lo = pid_k * k8_split; k_hi = tl.minimum(k_lo + k8_split, N8)
+        acc = tl.zeros((BM, BK8), tl.float32)
+        for k8 in range(k_lo, k_hi, BK8):
+            j = k8 + j0; jm = j < k_hi
+            xb = x_ptr + b * stride_xb + j * 8
+            x0 = tl.load(xb + 0, mask=jm, other=0.); x1 = tl.load(xb + 1, mask=jm, other=0.)
+            x2 = tl.load(xb + 2, mask=jm, other=0.); x3 = tl.load(xb + 3, mask=jm, other=0.)
+            x4 = tl.load(xb + 4, mask=jm, other=0.); x5 = tl.load(xb + 5, mask=jm, other=0.)
+            x6 = tl.load(xb + 6, mask=jm, other=0.); x7 = tl.load(xb + 7, mask=jm, other=0.)
+            xs = (x0.to(tl.float32) + x1.to(tl.float32) + x2.to(tl.float32) + x3.to(tl.float32)
+                  + x4.to(tl.float32) + x5.to(tl.float32) + x6.to(tl.float32) + x7.to(tl.float32))
+            off = rm[:, None] * stride_q + j[None, :]; msk = (rm[:, None] < M) & jm[None, :]
+            q = tl.load(q1_ptr + off, mask=msk, other=0, cache_modifier=CM).to(tl.int32) & 0xFFFF
+            acc += _e8p_dot(q, t_ptr, xs, x0.to(tl.float32), x1.to(tl.float32), x2.to(tl.float32), x3.to(tl.float32),
+                            x4.to(tl.float32), x5.to(tl.float32), x6.to(tl.float32), x7.to(tl.float32), ASM)
+            if NST == 2:
+                q = tl.load(q2_ptr + off, mask=msk, other=0, cache_modifier=CM).to(tl.int32) & 0xFFFF
+                acc += tl.load(rs_ptr) * _e8p_dot(q, t_ptr, xs, x0.to(tl.float32), x1.to(tl.float32), x2.to(tl.float32), x3.to(tl.float32),
+                                                  x4.to(tl.float32), x5.to(tl.float32), x6.to(tl.float32), x7.to(tl.float32), ASM)
+        tl.store(out_ptr + pid_k * stride_os + b * stride_ob + rm, tl.sum(acc, axis=1), mask=rm < M)
 
 # %% ../nbs/12_inference_kernel.ipynb #782b2c06
 if HAS_TRITON:
@@ -423,12 +531,15 @@ IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels (
 N_SM = 132
 
 def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
-                waves:float=4.0, **cfg) -> dict: # config overrides: BM, BB, BK8, num_warps, num_stages
+                waves:float=4.0,
+                e8p:bool=False, # every stage is E8P (1-2 stages): the 'mv' path runs the E8P matvec
+                **cfg) -> dict: # config overrides: BM, BB, BK8, num_warps, num_stages
     "Kernel and launch configuration for a (B, n) @ (n, m) GLQ product. `path` forces 'mv', 'mm' or 'dequant'."
     # defaults: the fastest of the variants swept on an H200 (benchmarks/bench_kernels.py --sweep, 2026-11-29)
     path = path or ('mv' if B <= MV_MAX_B else 'mm' if B <= MM_MAX_B else 'dequant')
     n8 = n // 8
-    if path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
+    if path == 'mv' and e8p and nst <= 2: base = dict(BM=32, BK8=64, num_warps=4, num_stages=3, e8p=True)   # decode_e8p.py, 2026-11-29
+    elif path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
     elif path == 'mm':
         BB = 16 if B <= 16 else 32 if B <= 32 else 64 if B <= 64 else 128
         base = (dict(BM=32, BB=BB, BK8=16, num_warps=2, num_stages=3) if BB <= 32 else
@@ -450,7 +561,7 @@ def _zero(device):
 def _stage_args(Qs, cbs, rs, device):
     luts = [codebook_lut(cb, device) for cb in cbs]
     qs = Qs + [Qs[0]] * (4 - len(Qs)); luts = luts + [luts[0]] * (4 - len(luts))
-    masks = [0xFFFF if len(_table(cb)) == 65536 else 0xFF for cb in cbs] + [0xFFFF] * (4 - len(cbs))
+    masks = [1 if is_e8p(cb) else 0xFFFF if len(_table(cb)) == 65536 else 0xFF for cb in cbs] + [0xFFFF] * (4 - len(cbs))
     rsd = rs.to(device, torch.float32) if len(rs) else _zero(device)
     return qs, luts, masks, rsd
 
@@ -460,7 +571,7 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
     if len(Qs) > 4: raise ValueError(f"kernels support up to 4 stages, got {len(Qs)}")
     B, n = xt.shape; m = Qs[0].shape[0]
     if n != 8 * Qs[0].shape[1]: raise ValueError(f"input has {n} features but the indices cover {8*Qs[0].shape[1]}")
-    P = plan or plan_matmul(B, m, n, len(Qs))
+    P = plan or plan_matmul(B, m, n, len(Qs), e8p=all(is_e8p(cb) for cb in cbs))
     qs, luts, masks, rsd = _stage_args(Qs, cbs, rs, xt.device)
     for q in qs:
         if q.stride(1) != 1 or q.stride(0) != qs[0].stride(0): raise ValueError("index tensors must be contiguous (m, n/8)")
@@ -468,12 +579,18 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
         W = torch.empty(m, n, dtype=_dot_dtype(dot_dtype), device=xt.device)
         grid = (triton.cdiv(m, P['BM']), triton.cdiv(n // 8, P['BK8']))
         _glq_dequant_kernel[grid](*qs, *luts, rsd, W, m, n // 8, qs[0].stride(0), W.stride(0), BM=P['BM'], BK8=P['BK8'],
-                                  NST=len(Qs), M2=masks[1], M3=masks[2], M4=masks[3], num_warps=P['num_warps'])
+                                  NST=len(Qs), M1=masks[0], M2=masks[1], M3=masks[2], M4=masks[3], num_warps=P['num_warps'])
         return (xt.to(W.dtype) @ W.T)[None]          # W is in doubled units, like the partials
     out = torch.empty(P['split'], B, m, dtype=torch.float32, device=xt.device)
-    common = dict(NST=len(Qs), M2=masks[1], M3=masks[2], M4=masks[3], num_warps=P['num_warps'], num_stages=P['num_stages'],
+    common = dict(NST=len(Qs), M1=masks[0], M2=masks[1], M3=masks[2], M4=masks[3], num_warps=P['num_warps'], num_stages=P['num_stages'],
                   CM='' if _interpreting() else IDX_CACHE)
-    if P['path'] == 'mv':
+    if P['path'] == 'mv' and P.get('e8p'):
+        if not (len(Qs) <= 2 and all(is_e8p(cb) for cb in cbs)): raise ValueError("an e8p plan needs 1-2 stages, all E8P")
+        grid = (triton.cdiv(m, P['BM']), P['split'], B)
+        _glq_mv_e8p_kernel[grid](xt, qs[0], qs[1], luts[0], rsd, out, m, n // 8, P['k8_split'], xt.stride(0), qs[0].stride(0),
+                                 out.stride(0), out.stride(1), BM=P['BM'], BK8=P['BK8'], NST=len(Qs), ASM=not _interpreting(),
+                                 CM=common['CM'], num_warps=P['num_warps'], num_stages=P['num_stages'])
+    elif P['path'] == 'mv':
         grid = (triton.cdiv(m, P['BM']), P['split'], B)
         _glq_mv_kernel[grid](xt, *qs, *luts, rsd, out, m, n // 8, P['k8_split'], xt.stride(0), qs[0].stride(0),
                              out.stride(0), out.stride(1), BM=P['BM'], BK8=P['BK8'], **common)
@@ -496,7 +613,7 @@ def glq_dequant_matmul(x:Tensor, # (..., n) inputs in the rotated basis
     Qs, cbs, rs = _stage_lists(Qidxs, codebook, Qidxs2, codebook2, resid_scale, inv_resid_scale)
     lead, n = x.shape[:-1], x.shape[-1]
     xt = x.reshape(-1, n).to(_dot_dtype(dot_dtype)).contiguous()
-    P = plan_matmul(xt.shape[0], Qidxs.shape[0], n, len(Qs), path)
+    P = plan_matmul(xt.shape[0], Qidxs.shape[0], n, len(Qs), path, e8p=all(is_e8p(cb) for cb in cbs))
     part = glq_matmul_partials(xt, Qs, cbs, rs, P, dot_dtype)
     ws = torch.as_tensor(Wscale, dtype=torch.float32, device=x.device).reshape(-1)[0]
     return (part.sum(0) * (0.5 * ws)).to(x.dtype).reshape(*lead, -1)
@@ -515,7 +632,7 @@ def glq_linear_forward(x:Tensor, # (..., n) layer input
     x2 = x.reshape(-1, n)
     if x2.stride(-1) != 1: x2 = x2.contiguous()
     xt = rht_transform(x2, SV, out_dtype=dt)
-    P = plan or plan_matmul(x2.shape[0], m, n, len(Qs), path)
+    P = plan or plan_matmul(x2.shape[0], m, n, len(Qs), path, e8p=all(is_e8p(cb) for cb in cbs))
     part = glq_matmul_partials(xt, Qs, cbs, rs, P, dt)
     ws = Wscale if isinstance(Wscale, Tensor) else torch.tensor([float(Wscale)], device=x.device)
     y = rht_transform(part, SU, inverse=True, scale=0.5, scale_ptr=ws.to(x.device).reshape(-1), bias=bias, out_dtype=x.dtype)

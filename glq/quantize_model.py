@@ -387,10 +387,12 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
                     progress:bool=True,    # tqdm bar
                     dist=None,             # glq.distributed.DistContext: run as one rank of a process group (None: alone)
                     timings:dict=None,     # if a dict: filled with seconds per phase (synchronising the device at each)
+                    codebook:str=None,     # 16-bit codebook of the big stages: 'e8shell-v1' (None) or 'e8p-v1' (fast GPU decode)
                    ) -> dict:              # {full linear name: QuantizedWeight}
     "Quantize the decoder's linear layers one decoder layer at a time, feeding quantized outputs forward."
     pre, dls = decoder_layers(model)
     todo = sorted(set(range(len(dls)) if layers is None else [i % len(dls) for i in layers]))
+    if codebook is not None: bpw_stages(2, codebook)      # an unknown codebook fails before any work
     if dist is None: check_model(model, todo, bpw)
     else: dist.check(lambda: check_model(model, todo, bpw, finite=todo[dist.rank::dist.world]))   # each rank reads a share of the weights
     if dist is not None:
@@ -427,12 +429,13 @@ def quantize_layers(model,                 # a causal LM (modified in place: qua
                 for ln in mine:
                     full = f"{pre}.{i}.{ln}"
                     qw = quantize_weight(lins[ln].weight.data.float(), cap.hessian(ln), bpw=_layer_bpw(bpw, full), device=device,
-                                         tune_iters=tune_iters, seed=layer_seed(seed, full), use_ldlq=use_ldlq, damp=damp, name=full)
+                                         tune_iters=tune_iters, seed=layer_seed(seed, full), use_ldlq=use_ldlq, damp=damp, name=full,
+                                         codebook=codebook)
                     del qw._recon
                     done[ln] = qw
                 t = mark('quantize', t)
                 if dist is not None:                               # every rank gets every record of this layer
-                    done = dist.share(done, {ln: (tuple(l.weight.shape), bpw_stages(_layer_bpw(bpw, f"{pre}.{i}.{ln}"))) for ln, l in lins.items()})
+                    done = dist.share(done, {ln: (tuple(l.weight.shape), bpw_stages(_layer_bpw(bpw, f"{pre}.{i}.{ln}"), codebook)) for ln, l in lins.items()})
                 t = mark('share', t)
                 for ln, lin in lins.items():
                     full, qw = f"{pre}.{i}.{ln}", done[ln]
@@ -456,9 +459,10 @@ FORMAT_VERSION = 1
 def quantization_config(records:dict, **settings) -> dict:
     "The `quantization_config` entry of config.json for these records."
     rates = {n: qw.bpw for n, qw in records.items()}
-    stages = {str(b): bpw_stages(b) for b in sorted(set(rates.values()))}
-    for n, qw in records.items():
-        if qw.stages != stages[str(qw.bpw)]: raise ValueError(f"{n}: stages {qw.stages} differ from the standard ones for {qw.bpw} bpw")
+    stages = {}
+    for n, qw in sorted(records.items(), key=lambda kv: kv[1].bpw):
+        st = stages.setdefault(str(qw.bpw), list(qw.stages))
+        if qw.stages != st: raise ValueError(f"{n}: stages {qw.stages} differ from {st} of the other {qw.bpw}-bpw layers")
     nw = {n: qw.shape[0]*qw.shape[1] for n, qw in records.items()}
     mean = sum(rates[n]*nw[n] for n in rates) / max(1, sum(nw.values()))
     return dict(quant_method='glq', format_version=FORMAT_VERSION, bpw=round(mean, 4), layer_bpw=rates, stages=stages,
@@ -537,13 +541,14 @@ def quantize(model,                    # hub id, local folder, .gguf file, or a 
              dist=None,                # glq.distributed.DistContext: one rank of a multi-process run (only the main rank saves)
              dtype=None,               # load a model given by path in this dtype (e.g. torch.bfloat16 or 'bfloat16'; None: its own)
              low_memory:bool=False,    # read decoder layers from the folder's safetensors when needed (`load_model_lazy`); the returned model then holds no quantized weights
+             codebook:str=None,        # 16-bit codebook: 'e8shell-v1' (None, best quality) or 'e8p-v1' (decodes from 1 KB: fast GPU kernels)
             ) -> tuple:                # (quantized model in memory, records, output path or None)
     "Quantize a causal LM with GLQ and optionally save it as a Hugging Face folder."
     t0 = time.perf_counter()
     if dist is not None and not dist.is_main: log = None
     if output is not None and Path(output).expanduser().exists() and not overwrite:
         raise ValueError(f"output folder {output} exists: remove it or pass --overwrite")
-    bpw_stages(bpw if not isinstance(bpw, dict) else bpw.get('default', 2))
+    bpw_stages(bpw if not isinstance(bpw, dict) else bpw.get('default', 2), codebook)
     name = model if isinstance(model, (str, Path)) else getattr(model.config, '_name_or_path', '')
     if low_memory and not isinstance(model, (str, Path)):
         raise ValueError("low_memory=True reads the weights from a model folder: pass the folder's path, not a loaded model")
@@ -554,7 +559,7 @@ def quantize(model,                    # hub id, local folder, .gguf file, or a 
     else:
         if tokenizer is None: raise ValueError("pass the tokenizer (tokenizer=...) to build calibration samples from text")
         tokens, cname = calibration_samples(tokenizer, calib, nsamples, seqlen, seed), str(calib)
-    records = quantize_layers(model, tokens, bpw, tune_iters, seed, layers, device, use_ldlq, log=log, dist=dist)
+    records = quantize_layers(model, tokens, bpw, tune_iters, seed, layers, device, use_ldlq, log=log, dist=dist, codebook=codebook)
     secs = time.perf_counter() - t0
     if log: log(f"quantized {len(records)} linear layers in {secs:.0f}s, peak RSS {peak_rss_gb():.2f} GB")
     path = None
