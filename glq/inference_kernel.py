@@ -6,10 +6,10 @@ Docs: https://example.invalid/glq/inference_kernel.html.md"""
 
 # %% auto #0
 __all__ = ['MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS', 'RHT_BN_ROWS', 'RHT_KRON_HALF', 'RHT_KRON_M',
-           'RHT_TILE_BIG', 'MV_MAX_B', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'pack_codebook', 'unpack_codebook', 'is_e8p',
-           'codebook_lut', 'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan',
-           'kernels_available', 'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul',
-           'glq_linear_forward', 'glq_layer_forward', 'register_kernels']
+           'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'pack_codebook',
+           'unpack_codebook', 'is_e8p', 'codebook_lut', 'glq_decode_ref', 'glq_dequant_matmul_ref',
+           'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform', 'plan_matmul',
+           'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_layer_forward', 'register_kernels']
 
 # %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
 import os, math, functools
@@ -138,7 +138,8 @@ if HAS_TRITON:
         "E8P indices (..., BK8) -> (..., BK8, 8) float32 doubled coordinates"
         w2, tsh = _e8p_word(q, t_ptr)
         j = tl.arange(0, 8)
-        v = (w2[:, :, None] << (28 - 4 * j)[None, None, :]) >> 28          # signed nibble j
+        pj = j // 2 + 4 * (j % 2)                                          # coordinate j is nibble pj (see E8PCodebook)
+        v = (w2[:, :, None] << (28 - 4 * pj)[None, None, :]) >> 28
         return (v + 0x4B400000).to(tl.float32, bitcast=True) - 12582912.0 + tsh[:, :, None]
 
     @triton.jit
@@ -209,8 +210,8 @@ if HAS_TRITON:
         tl.store(out_ptr + rm[:, None] * stride_o + ko[None, :], tl.reshape(w, (BM, BK8 * 8)).to(out_ptr.dtype.element_ty),
                  mask=(rm[:, None] < M) & (ko[None, :] < N8 * 8))
 
-    # one E8P index against 8 activations: nibble pairs (k, k+4) of the biased word $1 become fp16x2 through the 0x6400
-    # magic (one lop3 each), minus 1032, times the packed activation pairs $2..$5 in fp16x2; one float32 out
+    # one E8P index against 8 activations: nibble pairs (p, p+4) of the biased word $1 (coordinates 2p, 2p+1) become
+    # fp16x2 through the 0x6400 magic (one lop3 each), minus 1032, times the activation pairs $2..$5 (fp16x2, as stored)
     _E8P_DOT8 = tl.constexpr("""{
     .reg .b32 t0, t1, t2, t3, s, m, a;
     .reg .b16 lo, hi;
@@ -238,57 +239,62 @@ if HAS_TRITON:
     }""")
 
     @triton.jit
-    def _pair16(a, b):
-        "two fp16 vectors -> int32 words holding (a, b) as fp16x2"
-        return (a.to(tl.float16).to(tl.int16, bitcast=True).to(tl.int32) & 0xFFFF) | (b.to(tl.float16).to(tl.int16, bitcast=True).to(tl.int32) << 16)
-
-    @triton.jit
-    def _e8p_dot(q, t_ptr, xs, x0, x1, x2, x3, x4, x5, x6, x7, ASM: tl.constexpr):
-        "E8P indices (BM, BK8) against activations x0..x7 (BK8,) (xs their sum): (BM, BK8) float32 partial products, doubled units"
-        w2, tsh = _e8p_word(q, t_ptr)
-        out = tsh * xs[None, :]
-        if ASM:
-            wb = w2 ^ -2004318072                                   # 0x88888888: two's complement -> 8 + value
-            _, p0 = tl.broadcast(wb, _pair16(x0, x4)[None, :]); _, p1 = tl.broadcast(wb, _pair16(x1, x5)[None, :])
-            _, p2 = tl.broadcast(wb, _pair16(x2, x6)[None, :]); _, p3 = tl.broadcast(wb, _pair16(x3, x7)[None, :])
-            out += tl.inline_asm_elementwise(_E8P_DOT8, "=f,r,r,r,r,r", [wb, p0, p1, p2, p3], dtype=tl.float32, is_pure=True, pack=1)
-        else:
-            out += _snib(w2, 0) * x0[None, :] + _snib(w2, 1) * x1[None, :] + _snib(w2, 2) * x2[None, :] + _snib(w2, 3) * x3[None, :]
-            out += _snib(w2, 4) * x4[None, :] + _snib(w2, 5) * x5[None, :] + _snib(w2, 6) * x6[None, :] + _snib(w2, 7) * x7[None, :]
-        return out
-
-    @triton.jit
     def _snib(w2, k: tl.constexpr):
         "signed nibble k of each word, as float32"
         return (((w2 << (28 - 4 * k)) >> 28) + 0x4B400000).to(tl.float32, bitcast=True) - 12582912.0
 
     @triton.jit
-    def _glq_mv_e8p_kernel(x_ptr, q1_ptr, q2_ptr, t_ptr, rs_ptr, out_ptr, M, N8, k8_split, stride_xb, stride_q, stride_os, stride_ob,
-                           BM: tl.constexpr, BK8: tl.constexpr, NST: tl.constexpr, ASM: tl.constexpr, CM: tl.constexpr = ''):
-        "Batch-row matvec for 1 or 2 E8P stages: each thread decodes whole indices, no (BM, BK8, 8) tensor."
-        pid_m, pid_k, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
-        rm = pid_m * BM + tl.arange(0, BM)
+    def _h2f(p, HI: tl.constexpr):
+        "the low (HI False) or high fp16 half of int32 words, as float32"
+        h = (p >> 16) if HI else p
+        return h.to(tl.int16).to(tl.float16, bitcast=True).to(tl.float32)
+
+    @triton.jit
+    def _glq_mv_e8p_kernel(x_ptr, xp_ptr, q1_ptr, q2_ptr, t_ptr, rs_ptr, out_ptr, B, M, N8, k8_split,
+                           stride_xb, stride_xpb, stride_q, stride_os, stride_ob,
+                           BB: tl.constexpr, BM: tl.constexpr, BK8: tl.constexpr, NST: tl.constexpr, ASM: tl.constexpr, CM: tl.constexpr = ''):
+        """BB batch rows against 1 or 2 E8P stages. Each thread decodes whole indices once for all BB rows; with ASM the
+        activations are read as stored fp16 pairs (`xp_ptr`: the fp16 rows viewed as int32) and multiplied in fp16x2."""
+        pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+        rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
         j0 = tl.arange(0, BK8)
         k_lo = pid_k * k8_split; k_hi = tl.minimum(k_lo + k8_split, N8)
-        acc = tl.zeros((BM, BK8), tl.float32)
+        acc = tl.zeros((BB, BM, BK8), tl.float32)
         for k8 in range(k_lo, k_hi, BK8):
             j = k8 + j0; jm = j < k_hi
-            xb = x_ptr + b * stride_xb + j * 8
-            x0 = tl.load(xb + 0, mask=jm, other=0.); x1 = tl.load(xb + 1, mask=jm, other=0.)
-            x2 = tl.load(xb + 2, mask=jm, other=0.); x3 = tl.load(xb + 3, mask=jm, other=0.)
-            x4 = tl.load(xb + 4, mask=jm, other=0.); x5 = tl.load(xb + 5, mask=jm, other=0.)
-            x6 = tl.load(xb + 6, mask=jm, other=0.); x7 = tl.load(xb + 7, mask=jm, other=0.)
-            xs = (x0.to(tl.float32) + x1.to(tl.float32) + x2.to(tl.float32) + x3.to(tl.float32)
-                  + x4.to(tl.float32) + x5.to(tl.float32) + x6.to(tl.float32) + x7.to(tl.float32))
+            xm = (rb[:, None] < B) & jm[None, :]
             off = rm[:, None] * stride_q + j[None, :]; msk = (rm[:, None] < M) & jm[None, :]
-            q = tl.load(q1_ptr + off, mask=msk, other=0, cache_modifier=CM).to(tl.int32) & 0xFFFF
-            acc += _e8p_dot(q, t_ptr, xs, x0.to(tl.float32), x1.to(tl.float32), x2.to(tl.float32), x3.to(tl.float32),
-                            x4.to(tl.float32), x5.to(tl.float32), x6.to(tl.float32), x7.to(tl.float32), ASM)
-            if NST == 2:
-                q = tl.load(q2_ptr + off, mask=msk, other=0, cache_modifier=CM).to(tl.int32) & 0xFFFF
-                acc += tl.load(rs_ptr) * _e8p_dot(q, t_ptr, xs, x0.to(tl.float32), x1.to(tl.float32), x2.to(tl.float32), x3.to(tl.float32),
-                                                  x4.to(tl.float32), x5.to(tl.float32), x6.to(tl.float32), x7.to(tl.float32), ASM)
-        tl.store(out_ptr + pid_k * stride_os + b * stride_ob + rm, tl.sum(acc, axis=1), mask=rm < M)
+            if ASM:
+                xb = xp_ptr + rb[:, None] * stride_xpb + j[None, :] * 4
+                p0 = tl.load(xb + 0, mask=xm, other=0); p1 = tl.load(xb + 1, mask=xm, other=0)
+                p2 = tl.load(xb + 2, mask=xm, other=0); p3 = tl.load(xb + 3, mask=xm, other=0)
+                xs = (_h2f(p0, False) + _h2f(p0, True) + _h2f(p1, False) + _h2f(p1, True)
+                      + _h2f(p2, False) + _h2f(p2, True) + _h2f(p3, False) + _h2f(p3, True))
+            else:
+                xb = x_ptr + rb[:, None] * stride_xb + j[None, :] * 8
+                x0 = tl.load(xb + 0, mask=xm, other=0.).to(tl.float32); x1 = tl.load(xb + 1, mask=xm, other=0.).to(tl.float32)
+                x2 = tl.load(xb + 2, mask=xm, other=0.).to(tl.float32); x3 = tl.load(xb + 3, mask=xm, other=0.).to(tl.float32)
+                x4 = tl.load(xb + 4, mask=xm, other=0.).to(tl.float32); x5 = tl.load(xb + 5, mask=xm, other=0.).to(tl.float32)
+                x6 = tl.load(xb + 6, mask=xm, other=0.).to(tl.float32); x7 = tl.load(xb + 7, mask=xm, other=0.).to(tl.float32)
+                xs = x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7
+            for st in tl.static_range(NST):
+                q = tl.load((q1_ptr if st == 0 else q2_ptr) + off, mask=msk, other=0, cache_modifier=CM).to(tl.int32) & 0xFFFF
+                w2, tsh = _e8p_word(q, t_ptr)
+                part = tsh[None, :, :] * xs[:, None, :]
+                if ASM:
+                    wb = (w2 ^ -2004318072)[None, :, :]                 # 0x88888888: two's complement -> 8 + value
+                    wb, b0 = tl.broadcast(wb, p0[:, None, :]); _, b1 = tl.broadcast(wb, p1[:, None, :])
+                    _, b2 = tl.broadcast(wb, p2[:, None, :]); _, b3 = tl.broadcast(wb, p3[:, None, :])
+                    part += tl.inline_asm_elementwise(_E8P_DOT8, "=f,r,r,r,r,r", [wb, b0, b1, b2, b3], dtype=tl.float32, is_pure=True, pack=1)
+                else:                                                   # nibble p holds coordinate 2p (p < 4) or 2(p-4)+1
+                    part += (_snib(w2, 0)[None] * x0[:, None, :] + _snib(w2, 1)[None] * x2[:, None, :]
+                             + _snib(w2, 2)[None] * x4[:, None, :] + _snib(w2, 3)[None] * x6[:, None, :]
+                             + _snib(w2, 4)[None] * x1[:, None, :] + _snib(w2, 5)[None] * x3[:, None, :]
+                             + _snib(w2, 6)[None] * x5[:, None, :] + _snib(w2, 7)[None] * x7[:, None, :])
+                if st == 0: acc += part
+                else: acc += tl.load(rs_ptr) * part
+        tl.store(out_ptr + pid_k * stride_os + rb[:, None] * stride_ob + rm[None, :], tl.sum(acc, axis=2),
+                 mask=(rb[:, None] < B) & (rm[None, :] < M))
 
 # %% ../nbs/12_inference_kernel.ipynb #782b2c06
 if HAS_TRITON:
@@ -526,6 +532,7 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
 
 # %% ../nbs/12_inference_kernel.ipynb #4e2b05c0
 MV_MAX_B = 1          # batch rows up to which the CUDA-core kernel is used
+E8P_MV_MAX_B = 8      # batch rows up to which all-E8P layers use the E8P matvec (rows share each decode)
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
 IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels ('.cg': bypass L1, leaving it to the codebook table)
 N_SM = 132
@@ -536,9 +543,12 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
                 **cfg) -> dict: # config overrides: BM, BB, BK8, num_warps, num_stages
     "Kernel and launch configuration for a (B, n) @ (n, m) GLQ product. `path` forces 'mv', 'mm' or 'dequant'."
     # defaults: the fastest of the variants swept on an H200 (benchmarks/bench_kernels.py --sweep, 2026-11-29)
-    path = path or ('mv' if B <= MV_MAX_B else 'mm' if B <= MM_MAX_B else 'dequant')
+    e8p = e8p and nst <= 2
+    path = path or ('mv' if B <= (E8P_MV_MAX_B if e8p else MV_MAX_B) else 'mm' if B <= MM_MAX_B else 'dequant')
     n8 = n // 8
-    if path == 'mv' and e8p and nst <= 2: base = dict(BM=32, BK8=64, num_warps=4, num_stages=3, e8p=True)   # decode_e8p.py, 2026-11-29
+    if path == 'mv' and e8p:                       # decode_e8p.py, 2026-11-29 (BB: batch rows per program)
+        BB = 1 << max(0, min(B, E8P_MV_MAX_B) - 1).bit_length()
+        base = dict(BM=32, BB=BB, BK8=64 if BB == 1 else 32 if BB == 2 else 16, num_warps=4, num_stages=3, e8p=True)
     elif path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
     elif path == 'mm':
         BB = 16 if B <= 16 else 32 if B <= 32 else 64 if B <= 64 else 128
@@ -546,7 +556,7 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
                 dict(BM=128, BB=BB, BK8=8, num_warps=8, num_stages=3))
     else: return dict(path='dequant', **{**dict(BM=32, BK8=32, num_warps=4), **cfg})
     cfg = {**base, **cfg}
-    blocks = -(-m // cfg['BM']) * (-(-B // cfg.get('BB', 1)) if path == 'mm' else B)
+    blocks = -(-m // cfg['BM']) * (-(-B // cfg.get('BB', 1)) if path == 'mm' or cfg.get('e8p') else B)
     split = max(1, min(-(-int(waves * N_SM) // blocks), n8 // (4 * cfg['BK8']) or 1, 64))
     k8 = -(-n8 // split); k8 = -(-k8 // cfg['BK8']) * cfg['BK8']
     return dict(path=path, split=-(-n8 // k8), k8_split=k8, **cfg)
@@ -586,10 +596,12 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
                   CM='' if _interpreting() else IDX_CACHE)
     if P['path'] == 'mv' and P.get('e8p'):
         if not (len(Qs) <= 2 and all(is_e8p(cb) for cb in cbs)): raise ValueError("an e8p plan needs 1-2 stages, all E8P")
-        grid = (triton.cdiv(m, P['BM']), P['split'], B)
-        _glq_mv_e8p_kernel[grid](xt, qs[0], qs[1], luts[0], rsd, out, m, n // 8, P['k8_split'], xt.stride(0), qs[0].stride(0),
-                                 out.stride(0), out.stride(1), BM=P['BM'], BK8=P['BK8'], NST=len(Qs), ASM=not _interpreting(),
-                                 CM=common['CM'], num_warps=P['num_warps'], num_stages=P['num_stages'])
+        asm = not _interpreting() and xt.dtype == torch.float16 and xt.is_contiguous()   # PTX on fp16 pairs; else the float32 branch
+        xp = xt.view(torch.int32) if asm else xt
+        grid = (triton.cdiv(m, P['BM']), P['split'], triton.cdiv(B, P['BB']))
+        _glq_mv_e8p_kernel[grid](xt, xp, qs[0], qs[1], luts[0], rsd, out, B, m, n // 8, P['k8_split'], xt.stride(0), xp.stride(0),
+                                 qs[0].stride(0), out.stride(0), out.stride(1), BB=P['BB'], BM=P['BM'], BK8=P['BK8'], NST=len(Qs),
+                                 ASM=asm, CM=common['CM'], num_warps=P['num_warps'], num_stages=P['num_stages'])
     elif P['path'] == 'mv':
         grid = (triton.cdiv(m, P['BM']), P['split'], B)
         _glq_mv_kernel[grid](xt, *qs, *luts, rsd, out, m, n // 8, P['k8_split'], xt.stride(0), qs[0].stride(0),
