@@ -373,7 +373,8 @@ class E8PCodebook:
         d = _norm_device(device); c = self.__dict__.setdefault('_dev', {})
         if d not in c:
             c[d] = dict(codebook=self.codebook.to(d), abs=self._abs.float().to(d), par=self._par.to(d),
-                        n2=(self._abs**2).sum(1).float().to(d), table=self.table.to(d))
+                        n2=(self._abs**2).sum(1).float().to(d), table=self.table.to(d),
+                        c7=torch.tensor(E8P_COORD[:7], device=d), bit7=1 << torch.arange(7, device=d))   # no host copies inside CUDA graphs
         return c[d]
 
     def decode(self, idx:Tensor) -> Tensor:
@@ -412,8 +413,8 @@ def encode(self:E8PCodebook, x:Tensor, # (..., 8) float
             p = d.argmin(1); dp = d.gather(1, p[:, None]).squeeze(1)
             at = (z * A[p]).argmin(1, keepdim=True)                                   # where the chosen pattern flips
             flip = torch.zeros_like(neg).scatter_(1, at, wrong.gather(1, p[:, None]).bool())
-            sg = (neg ^ flip)[:, list(E8P_COORD[:7])].long()                           # sign bit p: coordinate E8P_COORD[p]
-            idx = (p << 8) | (t << 7) | (sg << torch.arange(7, device=x.device)).sum(1)
+            sg = (neg ^ flip)[:, T['c7']].long()                                     # sign bit p: coordinate E8P_COORD[p]
+            idx = (p << 8) | (t << 7) | (sg * T['bit7']).sum(1)
             if best_d is None: best_d, best_i = dp, idx
             else:
                 take = dp < best_d
