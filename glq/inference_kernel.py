@@ -6,8 +6,8 @@ Docs: https://example.invalid/glq/inference_kernel.html.md"""
 
 # %% auto #0
 __all__ = ['MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS', 'RHT_BN_ROWS', 'RHT_KRON_HALF', 'RHT_KRON_M',
-           'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'pack_codebook',
-           'unpack_codebook', 'is_e8p', 'codebook_lut', 'glq_decode_ref', 'glq_dequant_matmul_ref',
+           'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_PREFETCH', 'E8P_POPC', 'MM_MAX_B', 'IDX_CACHE', 'N_SM',
+           'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'glq_decode_ref', 'glq_dequant_matmul_ref',
            'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform', 'plan_matmul',
            'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_layer_forward', 'register_kernels']
 
@@ -122,9 +122,15 @@ if HAS_TRITON:
     @triton.jit
     def _e8p_word(q, t_ptr):
         "E8P indices (int32 in [0, 65536)) -> (words of 8 two's-complement nibbles s_i·2|a_i|, the shift ±1/2), doubled units"
-        w = tl.load(t_ptr + (q >> 8))
+        return _e8p_signed(q, tl.load(t_ptr + (q >> 8)), False)
+
+    @triton.jit
+    def _e8p_signed(q, w, POPC: tl.constexpr):
+        "E8P indices and their table words -> (two's-complement nibble words, shift ±1/2); POPC: parity by PTX popc (GPU only)"
         s7 = q & 127
-        par = s7 ^ (s7 >> 4); par = par ^ (par >> 2); par = (par ^ (par >> 1)) & 1
+        if POPC: par = tl.inline_asm_elementwise("popc.b32 $0, $1;", "=r,r", [s7], dtype=tl.int32, is_pure=True, pack=1) & 1
+        else:
+            par = s7 ^ (s7 >> 4); par = par ^ (par >> 2); par = (par ^ (par >> 1)) & 1
         s8 = s7 | ((par ^ ((w >> 31) & 1)) << 7)                  # the eighth sign makes the coordinate sum even
         sp = (s8 | (s8 << 12)) & 0x000F000F
         sp = (sp | (sp << 6)) & 0x03030303
@@ -250,20 +256,38 @@ if HAS_TRITON:
         return h.to(tl.int16).to(tl.float16, bitcast=True).to(tl.float32)
 
     @triton.jit
+    def _e8p_tile(q_ptr, t_ptr, rm, j, k_hi, M, stride_q, CM: tl.constexpr):
+        "indices of rows rm, index columns j (masked past k_hi / M) and their table words"
+        q = tl.load(q_ptr + rm[:, None] * stride_q + j[None, :], mask=(rm[:, None] < M) & (j < k_hi)[None, :], other=0,
+                    cache_modifier=CM).to(tl.int32) & 0xFFFF
+        return q, tl.load(t_ptr + (q >> 8))
+
+    @triton.jit
     def _glq_mv_e8p_kernel(x_ptr, xp_ptr, q1_ptr, q2_ptr, t_ptr, rs_ptr, out_ptr, B, M, N8, k8_split,
                            stride_xb, stride_xpb, stride_q, stride_os, stride_ob,
-                           BB: tl.constexpr, BM: tl.constexpr, BK8: tl.constexpr, NST: tl.constexpr, ASM: tl.constexpr, CM: tl.constexpr = ''):
+                           BB: tl.constexpr, BM: tl.constexpr, BK8: tl.constexpr, NST: tl.constexpr, ASM: tl.constexpr,
+                           CM: tl.constexpr = '', PF: tl.constexpr = 0, POPC: tl.constexpr = 0):
         """BB batch rows against 1 or 2 E8P stages. Each thread decodes whole indices once for all BB rows; with ASM the
-        activations are read as stored fp16 pairs (`xp_ptr`: the fp16 rows viewed as int32) and multiplied in fp16x2."""
+        activations are read as stored fp16 pairs (`xp_ptr`: the fp16 rows viewed as int32) and multiplied in fp16x2.
+        PF: the next tile's indices and table words are loaded before this tile is computed (software prefetch)."""
         pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
         j0 = tl.arange(0, BK8)
         k_lo = pid_k * k8_split; k_hi = tl.minimum(k_lo + k8_split, N8)
         acc = tl.zeros((BB, BM, BK8), tl.float32)
+        qa, wa = _e8p_tile(q1_ptr, t_ptr, rm, k_lo + j0, k_hi, M, stride_q, CM)
+        qb, wb_ = qa, wa
+        if NST == 2: qb, wb_ = _e8p_tile(q2_ptr, t_ptr, rm, k_lo + j0, k_hi, M, stride_q, CM)
         for k8 in range(k_lo, k_hi, BK8):
             j = k8 + j0; jm = j < k_hi
+            if PF:
+                qa_n, wa_n = _e8p_tile(q1_ptr, t_ptr, rm, j + BK8, k_hi, M, stride_q, CM)
+                qb_n, wb_n = qa_n, wa_n
+                if NST == 2: qb_n, wb_n = _e8p_tile(q2_ptr, t_ptr, rm, j + BK8, k_hi, M, stride_q, CM)
+            else:
+                qa, wa = _e8p_tile(q1_ptr, t_ptr, rm, j, k_hi, M, stride_q, CM)
+                if NST == 2: qb, wb_ = _e8p_tile(q2_ptr, t_ptr, rm, j, k_hi, M, stride_q, CM)
             xm = (rb[:, None] < B) & jm[None, :]
-            off = rm[:, None] * stride_q + j[None, :]; msk = (rm[:, None] < M) & jm[None, :]
             if ASM:
                 xb = xp_ptr + rb[:, None] * stride_xpb + j[None, :] * 4
                 p0 = tl.load(xb + 0, mask=xm, other=0); p1 = tl.load(xb + 1, mask=xm, other=0)
@@ -278,8 +302,8 @@ if HAS_TRITON:
                 x6 = tl.load(xb + 6, mask=xm, other=0.).to(tl.float32); x7 = tl.load(xb + 7, mask=xm, other=0.).to(tl.float32)
                 xs = x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7
             for st in tl.static_range(NST):
-                q = tl.load((q1_ptr if st == 0 else q2_ptr) + off, mask=msk, other=0, cache_modifier=CM).to(tl.int32) & 0xFFFF
-                w2, tsh = _e8p_word(q, t_ptr)
+                if st == 0: w2, tsh = _e8p_signed(qa, wa, POPC and ASM)
+                else: w2, tsh = _e8p_signed(qb, wb_, POPC and ASM)
                 part = tsh[None, :, :] * xs[:, None, :]
                 if ASM:
                     wb = (w2 ^ -2004318072)[None, :, :]                 # 0x88888888: two's complement -> 8 + value
@@ -293,6 +317,8 @@ if HAS_TRITON:
                              + _snib(w2, 6)[None] * x5[:, None, :] + _snib(w2, 7)[None] * x7[:, None, :])
                 if st == 0: acc += part
                 else: acc += tl.load(rs_ptr) * part
+            if PF:
+                qa, wa, qb, wb_ = qa_n, wa_n, qb_n, wb_n
         tl.store(out_ptr + pid_k * stride_os + rb[:, None] * stride_ob + rm[None, :], tl.sum(acc, axis=2),
                  mask=(rb[:, None] < B) & (rm[None, :] < M))
 
@@ -533,6 +559,8 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
 # %% ../nbs/12_inference_kernel.ipynb #4e2b05c0
 MV_MAX_B = 1          # batch rows up to which the CUDA-core kernel is used
 E8P_MV_MAX_B = 8      # batch rows up to which all-E8P layers use the E8P matvec (rows share each decode)
+E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words before computing this one
+E8P_POPC = 0          # 1: parity of the 7 sign bits by PTX popc (GPU only)
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
 IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels ('.cg': bypass L1, leaving it to the codebook table)
 N_SM = 132
@@ -601,7 +629,8 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
         grid = (triton.cdiv(m, P['BM']), P['split'], triton.cdiv(B, P['BB']))
         _glq_mv_e8p_kernel[grid](xt, xp, qs[0], qs[1], luts[0], rsd, out, B, m, n // 8, P['k8_split'], xt.stride(0), xp.stride(0),
                                  qs[0].stride(0), out.stride(0), out.stride(1), BB=P['BB'], BM=P['BM'], BK8=P['BK8'], NST=len(Qs),
-                                 ASM=asm, CM=common['CM'], num_warps=P['num_warps'], num_stages=P['num_stages'])
+                                 ASM=asm, CM=common['CM'], PF=int(P.get('PF', E8P_PREFETCH)), POPC=int(P.get('POPC', E8P_POPC)),
+                                 num_warps=P['num_warps'], num_stages=P['num_stages'])
     elif P['path'] == 'mv':
         grid = (triton.cdiv(m, P['BM']), P['split'], B)
         _glq_mv_kernel[grid](xt, *qs, *luts, rsd, out, m, n // 8, P['k8_split'], xt.stride(0), qs[0].stride(0),
