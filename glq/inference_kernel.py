@@ -559,8 +559,8 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
 # %% ../nbs/12_inference_kernel.ipynb #4e2b05c0
 MV_MAX_B = 1          # batch rows up to which the CUDA-core kernel is used
 E8P_MV_MAX_B = 8      # batch rows up to which all-E8P layers use the E8P matvec (rows share each decode)
-E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words before computing this one
-E8P_POPC = 0          # 1: parity of the 7 sign bits by PTX popc (GPU only)
+E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
+E8P_POPC = 1          # parity of the 7 sign bits by PTX popc on GPUs (2-6% faster: e8p_variants_h200.json); 0: shifts and xors
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
 IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels ('.cg': bypass L1, leaving it to the codebook table)
 N_SM = 132
