@@ -6,20 +6,13 @@ Prints a table and the fastest flags as `BEST PF=<0|1> POPC=<0|1>` (summed over 
 Usage: PYTHONPATH=. python3 benchmarks/bench_e8p_variants.py --out DIR"""
 import argparse, itertools, json, os, datetime
 import torch, triton
+from _timing import graph_bench
 from glq.codebook import E8PCodebook
 from glq.inference_kernel import plan_matmul, glq_matmul_partials, glq_dequant_matmul_ref
 
 def bench(fns, rep=50):
-    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        for _ in range(2):
-            for f in fns: f()
-    torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        for f in fns: f()
-    g.replay(); torch.cuda.synchronize()
-    return 1000 * triton.testing.do_bench(g.replay, warmup=10, rep=rep, return_mode='median') / len(fns)
+    "µs per call of each fn in `fns` (see _timing.graph_bench)."
+    return graph_bench(fns, rep)
 
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--out', default='.'); a = ap.parse_args()

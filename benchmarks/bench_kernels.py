@@ -12,6 +12,7 @@ no NaN, bit-identical across two runs).
 """
 import argparse, json, os, sys, time, datetime, platform
 import torch, triton
+from _timing import graph_bench
 from glq.codebook import E8ShellCodebook, E8PCodebook
 from glq.inference_kernel import (glq_linear_forward, glq_linear_forward_ref, plan_matmul, rht_transform,
                                   glq_matmul_partials, codebook_lut)
@@ -40,19 +41,8 @@ def glq_fn(L, x, plan=None):
                                       L['resid_scale'], plan=plan)
 
 def bench(fns, rep=40):
-    "µs per call of each fn in `fns` (all captured in one graph, in order)."
-    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        for _ in range(2):
-            for f in fns: f()
-    torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        for f in fns: f()
-    g.replay(); torch.cuda.synchronize()
-    t = triton.testing.do_bench(g.replay, warmup=10, rep=rep, return_mode='median')
-    del g
-    return 1000 * t / len(fns)
+    "µs per call of each fn in `fns` (see _timing.graph_bench)."
+    return graph_bench(fns, rep)
 
 def copies_for(nbytes): return int(min(32, max(2, -(-3 * L2 // max(nbytes, 1)))))
 

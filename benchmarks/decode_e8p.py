@@ -27,6 +27,7 @@ Usage: python benchmarks/decode_e8p.py [--out DIR]        (GPU: timings; CPU: co
 """
 import argparse, json, os, sys, time, datetime, itertools
 import torch
+from _timing import graph_bench
 
 def e8p_table() -> torch.Tensor:
     "256 int32 words: the 227 half-integer abs patterns of norm² ≤ 10 and 29 of norm² 12 (five 3/2s), parity in bit 31."
@@ -125,33 +126,9 @@ if HAS_TRITON:
         tsh = (((q & 128) << 24) ^ -1090519040).to(tl.float32, bitcast=True)   # ±0.5 from bits (0xBF000000 ^ t<<31)
         return wb, tsh
 
-    # one index per call: biased nibbles (n = 8 + value) of word $1 paired (k, k+4) into fp16x2 by the 0x6400 magic,
-    # times the packed activations ($2..$5 = (x_k, x_k+4) as fp16x2), summed in fp16x2, returned as one float32
-    _DOT8_ASM = tl.constexpr("""{
-    .reg .b32 t0, t1, t2, t3, s, m, a;
-    .reg .b16 lo, hi;
-    .reg .f32 f0, f1;
-    mov.b32 m, 0x64086408;
-    lop3.b32 t0, $1, 0x000F000F, 0x64006400, 0xEA;
-    shr.b32 s, $1, 4;
-    lop3.b32 t1, s, 0x000F000F, 0x64006400, 0xEA;
-    shr.b32 s, $1, 8;
-    lop3.b32 t2, s, 0x000F000F, 0x64006400, 0xEA;
-    shr.b32 s, $1, 12;
-    lop3.b32 t3, s, 0x000F000F, 0x64006400, 0xEA;
-    sub.f16x2 t0, t0, m;
-    sub.f16x2 t1, t1, m;
-    sub.f16x2 t2, t2, m;
-    sub.f16x2 t3, t3, m;
-    mul.rn.f16x2 a, t0, $2;
-    fma.rn.f16x2 a, t1, $3, a;
-    fma.rn.f16x2 a, t2, $4, a;
-    fma.rn.f16x2 a, t3, $5, a;
-    mov.b32 {lo, hi}, a;
-    cvt.f32.f16 f0, lo;
-    cvt.f32.f16 f1, hi;
-    add.f32 $0, f0, f1;
-    }""")
+    # the library's PTX block (same text; here the activations come pre-paired (k, k+4) by `pack_x` and the table keeps
+    # nibble k = coordinate k, which pairs nibbles (k, k+4) as the block does)
+    from glq.inference_kernel import _E8P_DOT8 as _DOT8_ASM
 
     @triton.jit
     def _mv_ew_kernel(x_ptr, xp_ptr, xs_ptr, q_ptr, tab_ptr, out_ptr, M, N8, k8_split, stride_q, stride_os,
@@ -235,18 +212,8 @@ def _bits_table():
     return torch.where(w >= 2**31, w - 2**32, w).to(torch.int32)
 
 def bench(fns, rep=50):
-    "µs per call, all fns captured in one CUDA graph (L2 flushed by do_bench before each replay)."
-    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        for _ in range(2):
-            for f in fns: f()
-    torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        for f in fns: f()
-    g.replay(); torch.cuda.synchronize()
-    t = triton.testing.do_bench(g.replay, warmup=10, rep=rep, return_mode='median')
-    return 1000 * t / len(fns)
+    "µs per call of each fn in `fns` (see _timing.graph_bench)."
+    return graph_bench(fns, rep)
 
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--out', default=None); a = ap.parse_args()
