@@ -57,7 +57,7 @@ def check(shapes, log):
             for B, path in ((1, 'mv'), (1, 'mm'), (16, 'mm'), (100, 'mm'), (300, 'dequant'), (5, None)):
                 x = torch.randn(B, n, device='cuda', dtype=torch.bfloat16)
                 ref = glq_linear_forward_ref(x, L['Qidxs'], L['SU'], L['SV'], L['Wscale'], CB, L['Qidxs2'], L['codebook2'], L['resid_scale'])
-                f = glq_fn(L, x, plan_matmul(B, m, n, 1 + (bpw > 2), path, e8p=E8P and bpw != 3))
+                f = glq_fn(L, x, plan_matmul(B, m, n, 1 + (bpw > 2), path, e8p=E8P and bpw != 3, any_e8p=E8P))
                 y1, y2 = f(), f()
                 e = rel(y1, ref); worst = max(worst, e)
                 ok = e < 1e-2 and not bool(torch.isnan(y1).any()) and torch.equal(y1, y2)
@@ -66,8 +66,8 @@ def check(shapes, log):
     log(f"correctness: all paths, 3 rates, {len(shapes)} shapes: worst rel err vs float64 {worst:.2e}, bit-identical reruns")
     return worst
 
-def variants(B, m, n, nst, sweep, e8p=False):
-    if not sweep: return [('dispatch', plan_matmul(B, m, n, nst, e8p=e8p))]
+def variants(B, m, n, nst, sweep, e8p=False, any_e8p=False):
+    if not sweep: return [('dispatch', plan_matmul(B, m, n, nst, e8p=e8p, any_e8p=any_e8p))]
     V = []
     if B <= 4:
         for BM, BK8, nw, ns, wv in ((16, 32, 2, 2, 4), (16, 32, 2, 4, 4), (32, 32, 4, 4, 4), (16, 64, 4, 3, 4), (32, 16, 2, 4, 8), (64, 32, 8, 3, 4), (16, 32, 2, 3, 8)):
@@ -146,7 +146,7 @@ def main():
             t_bf = bench([(lambda W=W: torch.nn.functional.linear(x, W)) for W in Wb])
             for bpw in bpws:
                 best = None
-                for name, plan in variants(B, m, n, 1 + (bpw > 2), a.sweep, E8P and bpw != 3):
+                for name, plan in variants(B, m, n, 1 + (bpw > 2), a.sweep, E8P and bpw != 3, E8P):
                     try:
                         t = bench([glq_fn(L, x, plan) for L in Ls[bpw]])
                     except Exception as e:

@@ -6,10 +6,11 @@ Docs: https://example.invalid/glq/inference_kernel.html.md"""
 
 # %% auto #0
 __all__ = ['MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS', 'RHT_BN_ROWS', 'RHT_KRON_HALF', 'RHT_KRON_M',
-           'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_PREFETCH', 'E8P_POPC', 'MM_MAX_B', 'IDX_CACHE', 'N_SM',
-           'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'glq_decode_ref', 'glq_dequant_matmul_ref',
-           'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform', 'plan_matmul',
-           'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_layer_forward', 'register_kernels']
+           'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_PREFETCH', 'E8P_POPC', 'MM_MAX_B',
+           'IDX_CACHE', 'N_SM', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'glq_decode_ref',
+           'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform',
+           'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_layer_forward',
+           'register_kernels']
 
 # %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
 import os, math, functools
@@ -559,6 +560,7 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
 # %% ../nbs/12_inference_kernel.ipynb #4e2b05c0
 MV_MAX_B = 1          # batch rows up to which the CUDA-core kernel is used
 E8P_MV_MAX_B = 8      # batch rows up to which all-E8P layers use the E8P matvec (rows share each decode)
+E8P_MM_MAX_B = 0      # layers with an E8P stage: batch rows up to which the fused tensor-core kernel is used (0: never)
 E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
 E8P_POPC = 1          # parity of the 7 sign bits by PTX popc on GPUs (2-6% faster: e8p_variants_h200.json); 0: shifts and xors
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
@@ -568,11 +570,14 @@ N_SM = 132
 def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
                 waves:float=4.0,
                 e8p:bool=False, # every stage is E8P (1-2 stages): the 'mv' path runs the E8P matvec
+                any_e8p:bool=None, # some stage is E8P (None: = e8p): above the matvec's batch, dequantize + cuBLAS
                 **cfg) -> dict: # config overrides: BM, BB, BK8, num_warps, num_stages
     "Kernel and launch configuration for a (B, n) @ (n, m) GLQ product. `path` forces 'mv', 'mm' or 'dequant'."
     # defaults: the fastest of the variants swept on an H200 (benchmarks/bench_kernels.py --sweep, 2026-11-29)
+    any_e8p = e8p if any_e8p is None else any_e8p
     e8p = e8p and nst <= 2
-    path = path or ('mv' if B <= (E8P_MV_MAX_B if e8p else MV_MAX_B) else 'mm' if B <= MM_MAX_B else 'dequant')
+    mm_max = E8P_MM_MAX_B if any_e8p else MM_MAX_B        # the fused kernel's E8P decode loses to dequantize + cuBLAS
+    path = path or ('mv' if B <= (E8P_MV_MAX_B if e8p else MV_MAX_B) else 'mm' if B <= mm_max else 'dequant')
     n8 = n // 8
     if path == 'mv' and e8p:                       # decode_e8p.py, 2026-11-29 (BB: batch rows per program)
         BB = 1 << max(0, min(B, E8P_MV_MAX_B) - 1).bit_length()
@@ -609,7 +614,7 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
     if len(Qs) > 4: raise ValueError(f"kernels support up to 4 stages, got {len(Qs)}")
     B, n = xt.shape; m = Qs[0].shape[0]
     if n != 8 * Qs[0].shape[1]: raise ValueError(f"input has {n} features but the indices cover {8*Qs[0].shape[1]}")
-    P = plan or plan_matmul(B, m, n, len(Qs), e8p=all(is_e8p(cb) for cb in cbs))
+    P = plan or plan_matmul(B, m, n, len(Qs), e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs))
     qs, luts, masks, rsd = _stage_args(Qs, cbs, rs, xt.device)
     for q in qs:
         if q.stride(1) != 1 or q.stride(0) != qs[0].stride(0): raise ValueError("index tensors must be contiguous (m, n/8)")
@@ -654,7 +659,7 @@ def glq_dequant_matmul(x:Tensor, # (..., n) inputs in the rotated basis
     Qs, cbs, rs = _stage_lists(Qidxs, codebook, Qidxs2, codebook2, resid_scale, inv_resid_scale)
     lead, n = x.shape[:-1], x.shape[-1]
     xt = x.reshape(-1, n).to(_dot_dtype(dot_dtype)).contiguous()
-    P = plan_matmul(xt.shape[0], Qidxs.shape[0], n, len(Qs), path, e8p=all(is_e8p(cb) for cb in cbs))
+    P = plan_matmul(xt.shape[0], Qidxs.shape[0], n, len(Qs), path, e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs))
     part = glq_matmul_partials(xt, Qs, cbs, rs, P, dot_dtype)
     ws = torch.as_tensor(Wscale, dtype=torch.float32, device=x.device).reshape(-1)[0]
     return (part.sum(0) * (0.5 * ws)).to(x.dtype).reshape(*lead, -1)
@@ -673,7 +678,7 @@ def glq_linear_forward(x:Tensor, # (..., n) layer input
     x2 = x.reshape(-1, n)
     if x2.stride(-1) != 1: x2 = x2.contiguous()
     xt = rht_transform(x2, SV, out_dtype=dt)
-    P = plan or plan_matmul(x2.shape[0], m, n, len(Qs), path, e8p=all(is_e8p(cb) for cb in cbs))
+    P = plan or plan_matmul(x2.shape[0], m, n, len(Qs), path, e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs))
     part = glq_matmul_partials(xt, Qs, cbs, rs, P, dt)
     ws = Wscale if isinstance(Wscale, Tensor) else torch.tensor([float(Wscale)], device=x.device)
     y = rht_transform(part, SU, inverse=True, scale=0.5, scale_ptr=ws.to(x.device).reshape(-1), bias=bias, out_dtype=x.dtype)
