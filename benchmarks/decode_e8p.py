@@ -3,8 +3,8 @@
 The shipped 2-bpw codebook (e8shell-v1) needs a 256 KB packed table: one random 4-byte gather per index, served from
 L2, which caps the matvec at ~0.41 index/cycle/SM (KERNEL_NOTES.md, B). An E8P-style codebook (QuIP#'s layout:
 256 absolute-value patterns of half-integer E8 points, 7 sign bits, the 8th sign from parity, one ±1/4 shift bit)
-has 65,536 points whose Gaussian MSE is 0.0916 against e8shell-v1's 0.0912 (+0.5%, brute force, 40k vectors,
-`/work/scratch/e8p/mse.py` in the session notes) and decodes from a 256-word table (1 KB: 8 cache lines).
+has 65,536 points whose Gaussian MSE is about 0.7% above e8shell-v1's (measured in nbs/01, where this layout became
+`glq.codebook.E8PCodebook`) and decodes from a 256-word table (1 KB: 8 cache lines).
 
 Index layout tried here (16 bits): bits 15..8 pattern p, bit 7 shift t, bits 6..0 the signs of coordinates 0..6.
 Table word of p: nibble i = 2|a_i| (1, 3 or 5), bit 31 = parity constant c_p; sign 7 = c_p ^ parity(bits 6..0).

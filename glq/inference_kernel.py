@@ -48,6 +48,10 @@ def is_e8p(cb) -> bool:
     "Whether `cb` decodes from the 256-word E8P table (index >> 8 -> word, low byte -> signs and shift) instead of a packed table."
     return getattr(cb, 'version', None) == E8PCodebook.version
 
+def _e8p_kinds(cbs) -> dict:
+    "`plan_matmul`'s E8P arguments for a layer's stage codebooks."
+    return dict(e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs))
+
 def codebook_lut(cb, device) -> Tensor:
     "What the kernels gather for codebook object `cb` on `device` (the packed table, or E8P's 256 words), cached on the object."
     if is_e8p(cb): return cb._tables(device)['table']
@@ -614,7 +618,7 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
     if len(Qs) > 4: raise ValueError(f"kernels support up to 4 stages, got {len(Qs)}")
     B, n = xt.shape; m = Qs[0].shape[0]
     if n != 8 * Qs[0].shape[1]: raise ValueError(f"input has {n} features but the indices cover {8*Qs[0].shape[1]}")
-    P = plan or plan_matmul(B, m, n, len(Qs), e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs))
+    P = plan or plan_matmul(B, m, n, len(Qs), **_e8p_kinds(cbs))
     qs, luts, masks, rsd = _stage_args(Qs, cbs, rs, xt.device)
     for q in qs:
         if q.stride(1) != 1 or q.stride(0) != qs[0].stride(0): raise ValueError("index tensors must be contiguous (m, n/8)")
@@ -659,7 +663,7 @@ def glq_dequant_matmul(x:Tensor, # (..., n) inputs in the rotated basis
     Qs, cbs, rs = _stage_lists(Qidxs, codebook, Qidxs2, codebook2, resid_scale, inv_resid_scale)
     lead, n = x.shape[:-1], x.shape[-1]
     xt = x.reshape(-1, n).to(_dot_dtype(dot_dtype)).contiguous()
-    P = plan_matmul(xt.shape[0], Qidxs.shape[0], n, len(Qs), path, e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs))
+    P = plan_matmul(xt.shape[0], Qidxs.shape[0], n, len(Qs), path, **_e8p_kinds(cbs))
     part = glq_matmul_partials(xt, Qs, cbs, rs, P, dot_dtype)
     ws = torch.as_tensor(Wscale, dtype=torch.float32, device=x.device).reshape(-1)[0]
     return (part.sum(0) * (0.5 * ws)).to(x.dtype).reshape(*lead, -1)
@@ -678,7 +682,7 @@ def glq_linear_forward(x:Tensor, # (..., n) layer input
     x2 = x.reshape(-1, n)
     if x2.stride(-1) != 1: x2 = x2.contiguous()
     xt = rht_transform(x2, SV, out_dtype=dt)
-    P = plan or plan_matmul(x2.shape[0], m, n, len(Qs), path, e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs))
+    P = plan or plan_matmul(x2.shape[0], m, n, len(Qs), path, **_e8p_kinds(cbs))
     part = glq_matmul_partials(xt, Qs, cbs, rs, P, dt)
     ws = Wscale if isinstance(Wscale, Tensor) else torch.tensor([float(Wscale)], device=x.device)
     y = rht_transform(part, SU, inverse=True, scale=0.5, scale_ptr=ws.to(x.device).reshape(-1), bias=bias, out_dtype=x.dtype)

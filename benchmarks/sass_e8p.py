@@ -1,0 +1,40 @@
+"""Instruction count of the E8P matvec's inner loop, without a GPU: compiles `_glq_mv_e8p_kernel` for sm_90 with the
+ptxas that Triton bundles, disassembles it with Triton's nvdisasm, and counts the SASS instructions of the largest basic
+block (the K loop) per index, plus registers and spills. The numbers in KERNEL_NOTES.md (E) come from this script.
+
+Usage: python benchmarks/sass_e8p.py [--bb 1] [--bm 32] [--bk8 64] [--warps 4] [--nst 1] [--pf 0] [--popc 1]"""
+import argparse, collections, os, re, subprocess, tempfile
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+from glq import inference_kernel as K
+
+NAMES = ['x_ptr', 'xp_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N8', 'k8_split',
+         'stride_xb', 'stride_xpb', 'stride_q', 'stride_os', 'stride_ob']
+TYPES = ['*fp16', '*i32', '*i16', '*i16', '*i32', '*fp32', '*fp32'] + ['i32'] * 9
+
+def main():
+    ap = argparse.ArgumentParser()
+    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1).items(): ap.add_argument(f'--{k}', type=int, default=v)
+    a = ap.parse_args()
+    sig = dict(zip(NAMES, TYPES)); sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK8', 'NST', 'ASM', 'CM', 'PF', 'POPC')})
+    div = [i for i, n in enumerate(NAMES) if n not in ('B', 'M', 'N8', 'k8_split', 'stride_xb')]   # 16-divisible at run time
+    src = ASTSource(fn=K._glq_mv_e8p_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
+                    constexprs=dict(BB=a.bb, BM=a.bm, BK8=a.bk8, NST=a.nst, ASM=True, CM='', PF=a.pf, POPC=a.popc))
+    k = triton.compile(src, target=GPUTarget('cuda', 90, 32), options={'num_warps': a.warps})
+    bin_ = os.path.join(os.path.dirname(triton.__file__), 'backends', 'nvidia', 'bin')
+    with tempfile.NamedTemporaryFile(suffix='.cubin') as f:
+        f.write(k.asm['cubin']); f.flush()
+        sass = subprocess.run([os.path.join(bin_, 'nvdisasm'), '-c', f.name], capture_output=True, text=True, check=True).stdout
+        res = subprocess.run([os.path.join(bin_, 'cuobjdump'), '-res-usage', f.name], capture_output=True, text=True).stdout
+    lines = sass.splitlines()
+    labels = [i for i, l in enumerate(lines) if re.match(r'^\.L_x_\d+:', l)]
+    loop = max(([l for l in lines[s+1:e] if '/*' in l] for s, e in zip(labels, labels[1:] + [len(lines)])), key=len)
+    ops = collections.Counter(re.sub(r'^\s*/\*[0-9a-f]+\*/\s*(@!?U?P\w+\s+)?', '', l).split()[0].split('.')[0] for l in loop)
+    per_thread = a.bm * a.bk8 / (32 * a.warps)
+    print(' '.join(re.findall(r'REG:\d+|STACK:\d+|LOCAL:\d+', res)))
+    print(f"loop: {len(loop)} instructions per thread per iteration, {per_thread:.0f} indices per thread (x{a.bb} rows) "
+          f"-> {len(loop) / per_thread:.1f} per index")
+    print(sorted(ops.items(), key=lambda kv: -kv[1])[:20])
+
+if __name__ == '__main__': main()
