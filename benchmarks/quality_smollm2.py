@@ -31,7 +31,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--nsamples', type=int, default=128); ap.add_argument('--seqlen', type=int, default=2048)
     ap.add_argument('--limit', type=int, default=None, help='WikiText-2 windows (default: all)')
-    ap.add_argument('--configs', default='fp,glq2,rtn2,glq4,glq3,rtn4,rtn3')
+    ap.add_argument('--configs', default='fp,glq2,rtn2,glq4,glq3,rtn4,rtn3',
+                    help='comma separated: fp, glqB (uniform B bpw), rtnB (round to nearest), mixB (mixed precision averaging B, e.g. mix3.5)')
     ap.add_argument('--workdir', default='/tmp/glq_quality'); ap.add_argument('--redo', action='store_true')
     ap.add_argument('--out', default=str(OUT), help='result JSON (rows already there are kept)')
     ap.add_argument('--note', default=None, help='a note stored with the results (e.g. what else ran on the machine)')
@@ -59,17 +60,24 @@ def main():
             _, out = run(['glq-eval', '--fp', model, '--dtype', a.eval_dtype] + lim, work / 'fp_eval.log')
             row.update(ppl=ppl_of(out), bpw_stored=None, checkpoint_mb=round(os.path.getsize(model) / 2**20, 1))
         else:
-            bpw = int(cfg[-1]); rtn = cfg.startswith('rtn'); d = work / cfg
+            kind, rate = re.fullmatch(r'(glq|rtn|mix)([0-9]+(?:\.[0-9]+)?)', cfg).groups()
+            bpw = float(rate) if '.' in rate else int(rate); rtn = kind == 'rtn'; d = work / cfg
+            mix = (['--mixed'] if isinstance(bpw, int) else []) if kind == 'mix' else []
             if d.exists(): shutil.rmtree(d)
             # RTN ignores the Hessians, so it needs no real calibration; it still runs the pipeline end to end
             ns = ['--nsamples', '1', '--seqlen', '128'] if rtn else ['--nsamples', str(a.nsamples), '--seqlen', str(a.seqlen)]
-            wall, qout = run(['glq-quantize', '--model', model, '--output', str(d), '--bpw', str(bpw), '--calib', calib] + ns
+            wall, qout = run(['glq-quantize', '--model', model, '--output', str(d), '--bpw', str(bpw), '--calib', calib] + ns + mix
                                + (['--rtn'] if rtn else []) + ['--dtype', a.dtype], work / f'{cfg}_quantize.log')
             qc = json.loads((d / 'config.json').read_text())['quantization_config']
             rss = float(re.findall(r'peak RSS ([0-9.]+) GB', qout)[-1])          # printed by glq-quantize itself
             _, out = run(['glq-eval', str(d), '--dtype', a.eval_dtype] + lim, work / f'{cfg}_eval.log')
             size = sum(f.stat().st_size for f in d.glob('*.safetensors'))
-            row.update(ppl=ppl_of(out), bpw=bpw, method='RTN (no LDLQ)' if rtn else 'GLQ (LDLQ)', bpw_stored=qc.get('stored_bpw'),
+            if kind == 'mix':
+                al = qc['allocation']
+                row.update(bpw_mean=qc['bpw'], predicted_dnll=al['predicted_dnll'], uniform_predicted_dnll=al['uniform_predicted_dnll'],
+                           rates_per_kind=al['kinds'])
+            row.update(ppl=ppl_of(out), bpw=bpw, method={'rtn': 'RTN (no LDLQ)', 'glq': 'GLQ (LDLQ)', 'mix': 'GLQ mixed precision (LDLQ)'}[kind],
+                       bpw_stored=qc.get('stored_bpw'),
                        checkpoint_mb=round(size / 2**20, 1), quantize_seconds=round(wall, 1), quantize_peak_rss_gb=round(rss, 2))
         res['rows'][cfg] = row
         ref = res['rows'].get('fp', {}).get('ppl')

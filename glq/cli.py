@@ -33,7 +33,12 @@ def quantize_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='glq-quantize', description="Quantize a Hugging Face causal LM with GLQ (E8 codebooks + RHT + LDLQ).")
     ap.add_argument('--model', required=True, help="hub id, local HF folder, .gguf file or folder with one .gguf")
     ap.add_argument('--output', required=True, help="output folder (written atomically)")
-    ap.add_argument('--bpw', type=_bpw, default=2, help="bits per weight, integer 2..8 (default 2)")
+    ap.add_argument('--bpw', type=_bpw, default=2, help="bits per weight: an integer 1..8, or an average such as 3.5, which "
+                    "plans one integer rate per linear from a sensitivity pass (mixed precision; default 2)")
+    ap.add_argument('--mixed', action='store_true', help="mixed precision at an integer --bpw too: rates per linear from the "
+                    "sensitivity pass, averaging --bpw (a fractional --bpw implies it)")
+    ap.add_argument('--plan-samples', type=int, default=4, help="calibration samples of the mixed-precision sensitivity pass "
+                    "(a forward and backward pass of the whole model; default 4)")
     ap.add_argument('--codebook', default='e8shell-v1', choices=['e8shell-v1', 'e8p-v1'],
                     help="16-bit codebook: e8shell-v1 (default, lowest error) or e8p-v1 (about 0.7%% more Gaussian error, "
                     "decodes from a 1 KB table: the fast GPU kernels)")
@@ -62,10 +67,12 @@ def quantize_main(argv=None) -> int:
         dist, device = init_from_env(a.device)           # (None, a.device) unless started by torchrun
         if dist is not None: sample_shard(a.nsamples, dist.world, dist.rank)   # a bad split fails before the model loads
         layers = [int(i) for i in a.layers.split(',')] if a.layers else None
+        if a.plan_samples < 1: raise ValueError(f"--plan-samples must be at least 1, got {a.plan_samples}")
         _, recs, path = quantize(a.model, a.output, bpw=a.bpw, calib=a.calib, nsamples=a.nsamples, seqlen=a.seqlen,
                                  tune_iters=a.tune_iters, seed=a.seed, device=device, trust_remote_code=a.trust_remote_code,
                                  layers=layers, use_ldlq=not a.rtn, overwrite=a.overwrite, dist=dist, dtype=a.dtype,
-                                 low_memory=a.low_memory, codebook=a.codebook)
+                                 low_memory=a.low_memory, codebook=a.codebook, mixed=True if a.mixed else None,
+                                 plan_samples=a.plan_samples)
     except _USER_ERRORS as e: return _fail('glq-quantize', e)
     except OSError as e: return _fail('glq-quantize', e)       # e.g. a hub id that does not exist
     finally:

@@ -283,10 +283,11 @@ def gaussian_mse(cb, scale:float, x:Tensor) -> float:
 
 # %% ../nbs/01_codebook.ipynb #7d4e5b90
 class E8SmallCodebook:
-    "A 256-point E8 codebook (the 240 roots and ±2e_i) for residual stages."
+    "A 256-point E8 codebook (the 240 roots and ±2e_i): residual stages, and 1 bpw on its own."
     version = 'e8small-v1'
     bits = 8
     resid_scale = 0.50       # second stage after a 65536-point stage: residual / (opt_scale * resid_scale)
+    opt_scale = 1.62         # alone (1 bpw, the low end of mixed-precision plans): unit-variance Gaussian -> codebook units
     def __init__(self, size:int=256):
         if size != 256: raise ValueError(f"make_small: only size=256 is defined (got {size})")
         big = E8ShellCodebook.build()

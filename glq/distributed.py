@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 import torch.distributed as tdist
 from torch import Tensor
-from .quantize_model import PairwiseSum, HessianCapture, quantize_layers
+from .quantize_model import PairwiseSum, HessianCapture, quantize_layers, mixed_plan
 from fastcore.basics import patch
 from .quantizer import QuantizedWeight
 
@@ -95,6 +95,11 @@ class DistContext:
         a = assign_linears(shapes, self.world, self.comm_device)
         return [n for n in shapes if a[n] == self.rank]
     def barrier(self): tdist.barrier(group=self.group)
+    def broadcast(self, obj):
+        "The main rank's `obj` (any picklable value, e.g. a mixed-precision plan) on every rank."
+        box = [obj if self.is_main else None]
+        tdist.broadcast_object_list(box, src=0 if self.group is None else tdist.get_global_rank(self.group, 0), group=self.group)
+        return box[0]
     def check(self, f):
         "Run the check `f` here; if it raised ValueError on any rank, every rank raises the first such rank's error."
         err = None
@@ -193,7 +198,10 @@ def _torchrun_entry(folder:str):
     job = torch.load(folder/'job.pt', weights_only=False)
     dist, device = init_from_env('cpu')
     try:
-        recs = quantize_layers(job['model'], job['tokens'], dist=dist, log=None, progress=False, **job['kw'])
+        kw = dict(job['kw'])
+        if job.get('plan'):               # mixed precision: the main rank plans, every rank quantizes with its rates
+            kw['bpw'], _ = mixed_plan(job['model'], job['tokens'], dist=dist, log=None, seed=kw.get('seed', 0), layers=kw.get('layers'), **job['plan'])
+        recs = quantize_layers(job['model'], job['tokens'], dist=dist, log=None, progress=False, **kw)
         if dist.is_main: torch.save({n: (qw.state_dict(), qw.stages) for n, qw in recs.items()}, folder/'records.pt')
         dist.barrier()
     finally: close_process_group()
@@ -202,12 +210,13 @@ def torchrun_quantize_layers(model,           # a causal LM (not modified: the r
                              tokens:Tensor,   # (nsamples, seqlen) calibration ids
                              nproc:int=2,     # processes (gloo, CPU)
                              timeout:float=300,
+                             plan:dict=None,  # mixed precision: `mixed_plan` arguments (e.g. {'target': 3.5}) run first, under the process group
                              **kw,            # passed to quantize_layers (bpw, layers, seed, ...)
                             ) -> dict:        # rank 0's {full linear name: QuantizedWeight}
     "Run `quantize_layers` as `nproc` gloo processes started by torchrun; return the records."
     sample_shard(len(tokens), nproc, 0)        # a bad split fails here, before any process starts
     with tempfile.TemporaryDirectory() as d:
-        torch.save(dict(model=model, tokens=tokens, kw=kw), Path(d)/'job.pt')
+        torch.save(dict(model=model, tokens=tokens, kw=kw, plan=plan), Path(d)/'job.pt')
         cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc-per-node', str(nproc), '--master-addr', '127.0.0.1',
                '--master-port', str(_free_port()), '--no-python', sys.executable, '-c',
                f"from glq.distributed import _torchrun_entry; _torchrun_entry({d!r})"]

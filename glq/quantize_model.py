@@ -8,10 +8,10 @@ Docs: https://example.invalid/glq/quantize_model.html.md"""
 __all__ = ['FORMAT_VERSION', 'model_dtype', 'load_model', 'smollm2_gguf', 'decoder_layers', 'layer_linears', 'layer_seed',
            'PairwiseSum', 'xtx', 'HessianCapture', 'first_layer_inputs', 'LayerStreamer', 'DiskWeights',
            'load_model_lazy', 'peak_rss_gb', 'check_model', 'quantize_layers', 'quantization_config', 'glq_state_dict',
-           'save_quantized', 'quantize']
+           'save_quantized', 'mixed_plan', 'quantize']
 
 # %% ../nbs/07_quantize_model.ipynb #fa4e2940
-import os, sys, json, copy, time, zlib, shutil, resource, ctypes, importlib.util
+import os, sys, math, json, copy, time, zlib, shutil, resource, ctypes, importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import torch
@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from .quantizer import quantize_weight, bpw_stages, QuantizedWeight, SUPPORTED_BPW
 from .codebook import get_codebook
 from .data import calibration_samples
+from .mixed_precision import bit_plan, plan_table
 
 # %% ../nbs/07_quantize_model.ipynb #1a438916
 def _gguf(model:str):
@@ -522,10 +523,45 @@ def save_quantized(model, records:dict, output, tokenizer=None, settings:dict=No
         shutil.rmtree(tmp, ignore_errors=True); raise
     return out
 
+# %% ../nbs/07_quantize_model.ipynb #3d542ec4
+def mixed_plan(model,              # a causal LM (left unchanged)
+               tokens:Tensor,      # (nsamples, seqlen) calibration tokens; the first `samples` feed the sensitivity pass
+               target:float,       # average bits per weight, 1..8 (fractional allowed)
+               layers=None,        # decoder layer indices to plan (None: all)
+               seed:int=0,         # global seed (the linears' RHT seeds follow from it)
+               codebook:str=None,  # 16-bit codebook of the big stages
+               device='cpu',       # where the sensitivity pass runs
+               samples:int=4,      # calibration samples of the sensitivity pass
+               dist=None,          # glq.distributed.DistContext: the main rank plans, the others receive its plan
+               log=print,
+              ) -> tuple:          # ({full linear name: rate, 'default': rate} for `quantize_layers`, summary for the checkpoint)
+    "Per-linear integer rates averaging at most `target` bits per weight, chosen from each linear's predicted loss."
+    pre, dls = decoder_layers(model)
+    todo = sorted(set(range(len(dls)) if layers is None else [i % len(dls) for i in layers]))
+    names = [f"{pre}.{i}.{ln}" for i in todo for ln in layer_linears(dls[i])]
+    got = None
+    if dist is None or dist.is_main:
+        home = model.get_input_embeddings().weight.device
+        move = torch.device(device).type == 'cuda' and home.type == 'cpu' and not getattr(model, 'hf_device_map', None)
+        if move: model.to(device)
+        try: p = bit_plan(model, tokens[:samples], target, names, {n: layer_seed(seed, n) for n in names}, codebook, progress=log is not None)
+        finally:
+            if move: model.to(home)
+        lo, hi = max(1, math.floor(target)), min(8, math.ceil(target))
+        got = (p['rates'], dict(method='fisher-ldl', target_bpw=target, mean_bpw=round(p['mean_bpw'], 5), samples=int(min(samples, len(tokens))),
+                                predicted_dnll=round(p['predicted_dnll'], 6),
+                                uniform_predicted_dnll={str(b): round(p['uniform_dnll'][b], 6) for b in sorted({lo, hi})},
+                                kinds=plan_table(p['rates'])))
+    if dist is not None: got = dist.broadcast(got)
+    rates, info = got
+    if log: log(f"mixed precision: {info['mean_bpw']:.4f} bpw (target {target}); predicted NLL rise {info['predicted_dnll']:.4f}, uniform "
+                + ', '.join(f"{b} bpw {v:.4f}" for b, v in info['uniform_predicted_dnll'].items()) + f"; rates per kind {info['kinds']}")
+    return dict(rates, default=min(8, max(1, round(target)))), info
+
 # %% ../nbs/07_quantize_model.ipynb #227b580b
 def quantize(model,                    # hub id, local folder, .gguf file, or a loaded model
              output=None,              # output folder (None: don't save)
-             bpw=2,                    # bits per weight (int 2..8, or per-linear dict with 'default')
+             bpw=2,                    # bits per weight: int 1..8, an average such as 3.5 (mixed precision), or a per-linear dict with 'default'
              calib='wikitext2',        # calibration file / data set name, or a (nsamples, seqlen) token tensor
              nsamples:int=128,         # calibration samples
              seqlen:int=2048,          # tokens per sample
@@ -542,13 +578,22 @@ def quantize(model,                    # hub id, local folder, .gguf file, or a 
              dtype=None,               # load a model given by path in this dtype (e.g. torch.bfloat16 or 'bfloat16'; None: its own)
              low_memory:bool=False,    # read decoder layers from the folder's safetensors when needed (`load_model_lazy`); the returned model then holds no quantized weights
              codebook:str=None,        # 16-bit codebook: 'e8shell-v1' (None, best quality) or 'e8p-v1' (decodes from 1 KB: fast GPU kernels)
+             mixed:bool=None,          # per-linear rates from a sensitivity pass, averaging `bpw` (None: when `bpw` is fractional)
+             plan_samples:int=4,       # calibration samples of the sensitivity pass (mixed precision)
             ) -> tuple:                # (quantized model in memory, records, output path or None)
     "Quantize a causal LM with GLQ and optionally save it as a Hugging Face folder."
     t0 = time.perf_counter()
     if dist is not None and not dist.is_main: log = None
     if output is not None and Path(output).expanduser().exists() and not overwrite:
         raise ValueError(f"output folder {output} exists: remove it or pass --overwrite")
-    bpw_stages(bpw if not isinstance(bpw, dict) else bpw.get('default', 2), codebook)
+    if mixed is None: mixed = isinstance(bpw, float) and not bpw.is_integer()
+    if mixed:
+        if isinstance(bpw, bool) or not isinstance(bpw, (int, float)) or not 1 <= bpw <= 8:
+            raise ValueError(f"bpw must be an average from 1 to 8 for mixed precision (got {bpw!r})")
+        if low_memory: raise ValueError("mixed precision needs the whole model for its sensitivity pass (a backward pass through every layer): "
+                                        "run without --low-memory, or use an integer --bpw without --mixed")
+        bpw_stages(2, codebook)
+    else: bpw_stages(bpw if not isinstance(bpw, dict) else bpw.get('default', 2), codebook)
     name = model if isinstance(model, (str, Path)) else getattr(model.config, '_name_or_path', '')
     if low_memory and not isinstance(model, (str, Path)):
         raise ValueError("low_memory=True reads the weights from a model folder: pass the folder's path, not a loaded model")
@@ -559,6 +604,8 @@ def quantize(model,                    # hub id, local folder, .gguf file, or a 
     else:
         if tokenizer is None: raise ValueError("pass the tokenizer (tokenizer=...) to build calibration samples from text")
         tokens, cname = calibration_samples(tokenizer, calib, nsamples, seqlen, seed), str(calib)
+    alloc = None
+    if mixed: bpw, alloc = mixed_plan(model, tokens, bpw, layers, seed, codebook, device, plan_samples, dist, log)
     records = quantize_layers(model, tokens, bpw, tune_iters, seed, layers, device, use_ldlq, log=log, dist=dist, codebook=codebook)
     secs = time.perf_counter() - t0
     if log: log(f"quantized {len(records)} linear layers in {secs:.0f}s, peak RSS {peak_rss_gb():.2f} GB")
@@ -566,6 +613,7 @@ def quantize(model,                    # hub id, local folder, .gguf file, or a 
     if output is not None:
         settings = dict(tune_iters=tune_iters, seed=seed, calib=Path(cname).name if os.path.exists(cname) else cname,
                         nsamples=int(tokens.shape[0]), seqlen=int(tokens.shape[1]), use_ldlq=use_ldlq, source_model=str(name))
+        if alloc is not None: settings['allocation'] = alloc
         if dist is None or dist.is_main:
             path = save_quantized(model, records, output, tokenizer, settings, overwrite=overwrite)
             if log: log(f"saved {path}")

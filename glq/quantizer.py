@@ -6,7 +6,7 @@ Docs: https://example.invalid/glq/quantizer.html.md"""
 
 # %% auto #0
 __all__ = ['SUPPORTED_BPW', 'SCALE_MULT', 'SCALE_MULT_E8P', 'bpw_stages', 'stage_multipliers', 'multistage_quantizer',
-           'QuantizedWeight', 'quantize_weight']
+           'QuantizedWeight', 'rht_signs', 'layer_scale', 'quantize_weight']
 
 # %% ../nbs/05_quantizer.ipynb #319c8794
 import math, time
@@ -19,15 +19,15 @@ from .rht import random_signs, rht_weight, unrht_weight, rht_hessian, pack_signs
 from .ldlq import ldlq, damp_hessian, proxy_loss
 
 # %% ../nbs/05_quantizer.ipynb #550c9635
-SUPPORTED_BPW = (2, 3, 4, 5, 6, 7, 8)
+SUPPORTED_BPW = (1, 2, 3, 4, 5, 6, 7, 8)
 
-def bpw_stages(bpw,                # bits per weight, integer 2..8
+def bpw_stages(bpw,                # bits per weight, integer 1..8
                codebook:str=None,  # the 16-bit codebook of the big stages: 'e8shell-v1' (None) or 'e8p-v1'
               ) -> list:
     "Codebook versions of the stages that make `bpw` bits per weight."
     if isinstance(bpw, bool) or not isinstance(bpw, (int, float)) or bpw != int(bpw) or int(bpw) not in SUPPORTED_BPW:
-        raise ValueError(f"bpw must be an integer from 2 to 8 (got {bpw!r}); a fractional average such as 3.5 "
-                         f"comes from per-layer mixed precision, where each layer still has an integer rate")
+        raise ValueError(f"bpw must be an integer from 1 to 8 (got {bpw!r}); a fractional average such as 3.5 "
+                         f"comes from per-layer mixed precision (quantize(..., bpw=3.5), glq-quantize --bpw 3.5), where each layer has an integer rate")
     big, small = codebook or E8ShellCodebook.version, E8SmallCodebook.version
     if get_codebook(big).bits != 16: raise ValueError(f"codebook {big!r} is not a 16-bit codebook: use 'e8shell-v1' or 'e8p-v1'")
     n16, n8 = divmod(int(bpw), 2)
@@ -125,8 +125,8 @@ def empty(cls:QuantizedWeight, shape:tuple, stages:list) -> QuantizedWeight:
                0.0, [0.0] * (len(stages) - 1))
 
 # %% ../nbs/05_quantizer.ipynb #26e1fe05
-SCALE_MULT = {2: 1.0, 3: 1.05, 4: 1.1, 5: 1.1, 6: 1.1, 7: 1.1, 8: 1.1}
-SCALE_MULT_E8P = {2: 1.05, 3: 1.1, 4: 1.2, 5: 1.2, 6: 1.2, 7: 1.2, 8: 1.2}   # e8p stages; 5-8 bpw carry the 4-bpw value (not tuned)
+SCALE_MULT = {1: 1.0, 2: 1.0, 3: 1.05, 4: 1.1, 5: 1.1, 6: 1.1, 7: 1.1, 8: 1.1}
+SCALE_MULT_E8P = {1: 1.0, 2: 1.05, 3: 1.1, 4: 1.2, 5: 1.2, 6: 1.2, 7: 1.2, 8: 1.2}   # e8p stages; 5-8 bpw carry the 4-bpw value (not tuned)
 
 def _check_weight(W:Tensor, name:str=''):
     where = f" in {name}" if name else ''
@@ -137,10 +137,24 @@ def _check_weight(W:Tensor, name:str=''):
                          f"divisible by 8; leave this layer unquantized (skip it) or pad the model")
     if not bool(torch.isfinite(W).all()): raise ValueError(f"weight{where} has NaN or inf values: the model is broken before quantization")
 
+def rht_signs(m:int, n:int, seed:int) -> tuple:
+    "(output signs (m,), input signs (n,)) of a layer's RHT from its seed, drawn on the CPU: the same signs on every device."
+    g = torch.Generator().manual_seed(seed)
+    return random_signs(m, g), random_signs(n, g)
+
+def layer_scale(rms:float,            # RMS of the rotated weights
+                stages:list,          # codebook versions of the stages
+                bpw:int,              # the layer's rate
+                scale_mult:float=None,# None: `SCALE_MULT[bpw]` (`SCALE_MULT_E8P[bpw]` for e8p stages)
+               ) -> float:
+    "The layer scale `Wscale`: RMS × the first codebook's `opt_scale` × the rate's multiplier, rounded to float32 as stored."
+    if scale_mult is None: scale_mult = (SCALE_MULT_E8P if stages[0] == E8PCodebook.version else SCALE_MULT)[int(bpw)]
+    return _f32(rms * get_codebook(stages[0]).opt_scale * scale_mult) or 1.0
+
 @torch.no_grad()
 def quantize_weight(W:Tensor,            # (out, in) weight
                     H:Tensor=None,       # (in, in) input Hessian E[x xᵀ] (None: identity)
-                    bpw:int=2,           # bits per weight, integer 2..8
+                    bpw:int=2,           # bits per weight, integer 1..8
                     tune_iters:int=0,    # LDLQ refinement passes
                     damp:float=0.01,     # Hessian damping, fraction of the mean diagonal
                     seed:int=0,          # seed of the RHT signs
@@ -160,12 +174,10 @@ def quantize_weight(W:Tensor,            # (out, in) weight
     W = W.to(dev)
     H = torch.eye(n, dtype=torch.float64, device=dev) if H is None else H.to(dev)
     if H.shape != (n, n): raise ValueError(f"Hessian of {name or 'layer'} is {tuple(H.shape)}, expected {(n, n)}")
-    g = torch.Generator().manual_seed(seed)
-    su, sv = random_signs(m, g), random_signs(n, g)       # drawn on the CPU: the same signs on every device
+    su, sv = rht_signs(m, n, seed)
     Wr = rht_weight(W.double(), su.double(), sv.double())
     Hr = rht_hessian(damp_hessian(H, damp), sv.double())  # n×n float64 copies are the memory peak of big layers: keep few alive
-    if scale_mult is None: scale_mult = (SCALE_MULT_E8P if stages[0] == E8PCodebook.version else SCALE_MULT)[int(bpw)]
-    scale = _f32(float(Wr.pow(2).mean().sqrt()) * get_codebook(stages[0]).opt_scale * scale_mult) or 1.0
+    scale = layer_scale(float(Wr.pow(2).mean().sqrt()), stages, bpw, scale_mult)
     q = multistage_quantizer(stages, scale, check=dev.type != 'cuda')   # W and H are checked finite above
     t1 = time.perf_counter()
     if use_ldlq: What, codes = ldlq(Wr.float(), Hr, q, tune_iters=tune_iters, graph=dev.type == 'cuda')
