@@ -544,11 +544,12 @@ def mixed_plan(model,              # a causal LM (left unchanged)
         home = model.get_input_embeddings().weight.device
         move = torch.device(device).type == 'cuda' and home.type == 'cpu' and not getattr(model, 'hf_device_map', None)
         if move: model.to(device)
-        try: p = bit_plan(model, tokens[:samples], target, names, {n: layer_seed(seed, n) for n in names}, codebook, progress=log is not None)
+        rates = [b for b in SUPPORTED_BPW if b >= min(2, math.floor(target))]      # 1 bpw only for targets below 2 (see above)
+        try: p = bit_plan(model, tokens[:samples], target, names, {n: layer_seed(seed, n) for n in names}, codebook, rates, progress=log is not None)
         finally:
             if move: model.to(home)
         lo, hi = max(1, math.floor(target)), min(8, math.ceil(target))
-        got = (p['rates'], dict(method='fisher-ldl', target_bpw=target, mean_bpw=round(p['mean_bpw'], 5), samples=int(min(samples, len(tokens))),
+        got = (p['rates'], dict(method='fisher-ldl', target_bpw=target, rates=[rates[0], rates[-1]], mean_bpw=round(p['mean_bpw'], 5), samples=int(min(samples, len(tokens))),
                                 predicted_dnll=round(p['predicted_dnll'], 6),
                                 uniform_predicted_dnll={str(b): round(p['uniform_dnll'][b], 6) for b in sorted({lo, hi})},
                                 kinds=plan_table(p['rates'])))
