@@ -4,7 +4,7 @@ glq.mixed_precision (NLL rise = 1/2 * G * delta(b) * sigma^2 * tr(D) per linear)
 delta(b) is GLQ's measured distortion on Gaussian data (rate_distortion) or Shannon's rate-distortion bound for a Gaussian
 source, 2^(-2b): no quantizer of b bits per weight, lattice, trellis or scalar, has a lower mean squared error on Gaussian data,
 and RHT-rotated weights are close to Gaussian. For each, the predicted NLL rise of uniform rates and of the best integer
-allocation (the same knapsack as --bpw B --mixed) is written to benchmarks/results/rate_bound_smollm2.json.
+allocation over 2..8 bpw (the same knapsack as --bpw B --mixed; at 2 bpw it is the uniform rate) is written to benchmarks/results/rate_bound_smollm2.json.
 
     python benchmarks/rate_bound_smollm2.py [--samples 4]
 
@@ -37,7 +37,7 @@ def main():
     for q, rd in rds.items():
         costs = predicted_loss(stats, rd)
         for b in (2, 3, 4):
-            plan = allocate_bits(costs, sizes, b)
+            plan = allocate_bits(costs, sizes, b, rates=range(2, 9))     # as glq-quantize plans targets >= 2 (no 1-bpw layers)
             uni, mix = sum(c[b] for c in costs.values()), sum(costs[n][r] for n, r in plan.items())
             rows.append(dict(quantizer=q, bpw=b, uniform_dnll=round(uni, 5), mixed_dnll=round(mix, 5),
                              uniform_ppl_ratio=round(math.exp(uni), 4), mixed_ppl_ratio=round(math.exp(mix), 4)))
