@@ -28,6 +28,10 @@ VARIANTS = {  # name -> plan overrides (BM, BK8, num_warps apply to both kernels
     'pairs_ch2': dict(PAIRS=1, num_warps=4, CH=2),
     'pairs_w8_ch2': dict(PAIRS=1, num_warps=8, CH=2),
     'pairs_split': dict(PAIRS=1, num_warps=4, SPLIT=1),
+    'nibble_bk32': dict(PAIRS=0, BK8=32), 'nibble_bk16': dict(PAIRS=0, BK8=16),      # narrower K tiles: more K splits, more programs
+    'pairs_bk32': dict(PAIRS=1, BK8=32, num_warps=4), 'pairs_bk16': dict(PAIRS=1, BK8=16, num_warps=4),
+    'pairs_w8_bk32': dict(PAIRS=1, BK8=32, num_warps=8), 'pairs_w8_bk16': dict(PAIRS=1, BK8=16, num_warps=8),
+    'nibble_bk16_wv8': dict(PAIRS=0, BK8=16, waves=8.0), 'pairs_w8_bk16_wv8': dict(PAIRS=1, BK8=16, num_warps=8, waves=8.0),
 }
 
 def awkward(ep, dev):
@@ -44,11 +48,11 @@ def awkward(ep, dev):
     return worst
 
 def main():
-    ap = argparse.ArgumentParser(); ap.add_argument('--out', default='.'); ap.add_argument('--batches', default='1,2,4,8'); ap.add_argument('--variants', default=','.join(VARIANTS))
+    ap = argparse.ArgumentParser(); ap.add_argument('--out', default='.'); ap.add_argument('--batches', default='1,2,4,8'); ap.add_argument('--variants', default=','.join(VARIANTS)); ap.add_argument('--shapes', default='14336x4096,4096x14336,4096x4096,1024x4096')
     a = ap.parse_args()
     ep = E8PCodebook(); dev = 'cuda'; rows = []
     aw = awkward(ep, dev); print(f'awkward shapes (200 x 352, batch 1/3/8, both kernels): worst rel err {aw:.2e}', flush=True)
-    for (m, n), nst, B in itertools.product(((14336, 4096), (4096, 14336), (4096, 4096), (1024, 4096)), (1, 2),
+    for (m, n), nst, B in itertools.product([tuple(map(int, sh.split('x'))) for sh in a.shapes.split(',')], (1, 2),
                                             [int(b) for b in a.batches.split(',')]):
         Qs8 = [[torch.randint(-32768, 32768, (m, n // 8), dtype=torch.int16, device=dev) for _ in range(nst)] for _ in range(8)]
         rs = torch.tensor([0.26][:nst - 1], device=dev)
@@ -60,7 +64,7 @@ def main():
         bf16 = graph_bench([lambda W=W: F.linear(xb, W) for W in Ws]); del Ws
         for name in a.variants.split(','):
             ov = VARIANTS[name]
-            cfg = {k: v for k, v in ov.items() if k in ('BM', 'BK8', 'num_warps')}
+            cfg = {k: v for k, v in ov.items() if k in ('BM', 'BK8', 'num_warps', 'waves')}
             P = plan_matmul(B, m, n, nst, 'mv', e8p=True, **cfg); P.update({k: v for k, v in ov.items() if k not in cfg})
             y1 = glq_matmul_partials(x, Qs8[0], [ep] * nst, rs, P)
             det = bool(torch.equal(y1, glq_matmul_partials(x, Qs8[0], [ep] * nst, rs, P)))
@@ -74,13 +78,16 @@ def main():
     bad = [r for r in rows if r['rel_err'] > 2e-3 or r['nan'] or not r['deterministic']]
     tot = {}
     for r in rows: tot.setdefault(r['batch'], {}).setdefault(r['variant'], 0); tot[r['batch']][r['variant']] += r['us']
+    best = {}
+    for r in rows: best.setdefault((r['out'], r['in'], r['stages'], r['batch']), []).append((r['us'], r['variant']))
+    for k, v in best.items(): print('fastest', k, sorted(v)[:3])
     for B, t in tot.items():
         print(f'batch {B} totals (us):', {k: round(v, 1) for k, v in sorted(t.items(), key=lambda kv: kv[1])})
         print(f'BEST batch {B}: {min(t, key=t.get)}')
     os.makedirs(a.out, exist_ok=True)
     json.dump(dict(rows=rows, awkward_worst_rel_err=aw, totals={str(k): v for k, v in tot.items()}, variants=VARIANTS, failures=bad, gpu=torch.cuda.get_device_name(),
                    date=datetime.datetime.now().isoformat(timespec='seconds'),
-                   command=f'PYTHONPATH=. python3 benchmarks/bench_e8p_variants.py --out $OUT --batches {a.batches} --variants {a.variants}',
+                   command=f'PYTHONPATH=. python3 benchmarks/bench_e8p_variants.py --out $OUT --batches {a.batches} --variants {a.variants} --shapes {a.shapes}',
                    software=dict(torch=torch.__version__, triton=triton.__version__)),
               open(os.path.join(a.out, 'e8p_variants_h200.json'), 'w'), indent=1)
     print('FAILURES', len(bad) + (aw > 2e-3), bad[:5])

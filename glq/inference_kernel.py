@@ -771,8 +771,8 @@ MV_MAX_B = 1          # batch rows up to which the CUDA-core kernel is used
 E8P_MV_MAX_B = 8      # batch rows up to which all-E8P layers use the E8P matvec (rows share each decode)
 E8P_MM_MAX_B = 0      # layers with an E8P stage: batch rows up to which the fused tensor-core kernel is used (0: never)
 E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
-E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec where it measured faster (e8p_variants_h200.json, 2026-12-01):
-E8P_PAIRS_MIN = 1 << 25   # two stages at any size, one stage from m·n = 2^25 weights (4096×14336 and 14336×4096, not 4096×4096)
+E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (e8p_pairs_h200.json, e8p_pairs_b1_h200.json, 2026-12-01)
+E8P_PAIRS_MIN = 1 << 25   # from m·n = 2^25 weights 4 warps and BK8 64; below, 8 warps and BK8 32 (m ≥ 4096) or 16, for more K splits
 E8P_POPC = 1          # parity of the 7 sign bits by PTX popc on GPUs (2-6% faster: e8p_variants_h200.json); 0: shifts and xors
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
 IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels ('.cg': bypass L1, leaving it to the codebook table)
@@ -792,9 +792,9 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
     n8 = n // 8
     if path == 'mv' and e8p:                       # decode_e8p.py, 2026-11-29 (BB: batch rows per program)
         BB = 1 << max(0, min(B, E8P_MV_MAX_B) - 1).bit_length()
-        pairs = bool(E8P_PAIRS) and B == 1 and (nst == 2 or m * n >= E8P_PAIRS_MIN)
-        base = dict(BM=32, BB=BB, BK8=64 if BB == 1 else 32 if BB == 2 else 16, num_warps=8 if pairs and m * n < E8P_PAIRS_MIN else 4,
-                    num_stages=3, e8p=True, PAIRS=int(pairs))
+        pairs, small = bool(E8P_PAIRS) and B == 1, m * n < E8P_PAIRS_MIN
+        bk8 = (32 if m >= 4096 else 16) if pairs and small else 64 if BB == 1 else 32 if BB == 2 else 16
+        base = dict(BM=32, BB=BB, BK8=bk8, num_warps=8 if pairs and small else 4, num_stages=3, e8p=True, PAIRS=int(pairs))
     elif path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
     elif path == 'mm':
         BB = 16 if B <= 16 else 32 if B <= 32 else 64 if B <= 64 else 128
