@@ -2,7 +2,7 @@
 download) in bf16 vs GLQ 2 and 4 bpw (every decoder nn.Linear replaced by a GLQ layer with random indices and signs,
 run through glq.inference_kernel.glq_layer_forward; embeddings, norms and lm_head stay bf16), on a CUDA GPU.
 
-Usage (repo root): PYTHONPATH=. python3 benchmarks/bench_e2e.py [--layers 32] [--ctx 128] [--steps 100] [--out DIR]
+Usage (repo root): PYTHONPATH=. python3 benchmarks/bench_e2e.py [--layers 32] [--ctx 128] [--steps 100] [--out DIR] [--shared 0,1]
 
 Method: HF StaticCache (max length ctx+16), sdpa attention. A prompt of `ctx` random tokens is prefilled, then one
 decode step (1 token, batch 1) is captured in a CUDA graph and replayed `steps` times at the same cache position (the
@@ -18,6 +18,7 @@ from torch import nn
 from transformers import LlamaConfig, LlamaForCausalLM, StaticCache
 from glq.codebook import E8ShellCodebook, E8PCodebook
 from glq.inference_kernel import glq_layer_forward
+from glq.quantized_linear import group_shared_inputs
 
 CB = E8ShellCodebook(); E8P_CB = E8PCodebook()
 
@@ -38,12 +39,12 @@ class GLQLinear(nn.Module):
         self.bias = None
     def forward(self, x): return glq_layer_forward(self, x)
 
-def build(layers, bpw, device='cuda'):
+def build(layers, bpw, device='cuda', shared=True):
     cfg = LlamaConfig(hidden_size=4096, intermediate_size=14336, num_hidden_layers=layers, num_attention_heads=32,
                       num_key_value_heads=8, vocab_size=128256, max_position_embeddings=8192, rope_theta=500000.0,
                       rms_norm_eps=1e-5, tie_word_embeddings=False)
     cfg._attn_implementation = 'sdpa'
-    torch.set_default_dtype(torch.bfloat16)
+    torch.set_default_dtype(torch.bfloat16); torch.manual_seed(0)     # the same bf16 parts (embeddings, norms, lm_head) in every build
     try:
         with torch.device(device): model = LlamaForCausalLM(cfg)
     finally: torch.set_default_dtype(torch.float32)
@@ -55,6 +56,7 @@ def build(layers, bpw, device='cuda'):
                 for name, lin in list(parent.named_children()):
                     if isinstance(lin, nn.Linear):
                         setattr(parent, name, GLQLinear(lin.in_features, lin.out_features, bpw, device, gen))
+        if shared: group_shared_inputs(model)     # as from_pretrained does: q/k/v and gate/up rotate their input in one launch
         torch.cuda.empty_cache()
     return cfg, model
 
@@ -64,13 +66,13 @@ def step_kwargs(model, cache, pos):
     return kw
 
 @torch.no_grad()
-def run(layers, bpw, ctx, steps, log):
+def run(layers, bpw, ctx, steps, log, shared=True):
     torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats()
     t0 = time.time()
-    cfg, model = build(layers, bpw)
+    cfg, model = build(layers, bpw, shared=shared)
     mem_model = torch.cuda.memory_allocated()
     torch.cuda.reset_peak_memory_stats()     # peak below = prefill + decode, not the bf16 build that GLQ models start from
-    log(f"[{bpw} bpw] built in {time.time()-t0:.0f}s, {mem_model/2**30:.2f} GiB allocated")
+    log(f"[{bpw} bpw, shared inputs {int(shared)}] built in {time.time()-t0:.0f}s, {mem_model/2**30:.2f} GiB allocated")
     cache = StaticCache(config=cfg, max_cache_len=ctx + 16)
     g = torch.Generator(device='cuda').manual_seed(1)
     prompt = torch.randint(0, cfg.vocab_size, (1, ctx), device='cuda', generator=g)
@@ -102,9 +104,9 @@ def run(layers, bpw, ctx, steps, log):
     finite = bool(torch.isfinite(out.float()).all())
     t = triton.testing.do_bench(fn, warmup=25, rep=max(100, steps * 5), return_mode='median')
     peak = torch.cuda.max_memory_allocated()
-    row = dict(bpw=bpw, layers=layers, ctx=ctx, mode=mode, ms_per_token=round(t, 3), tokens_per_s=round(1000 / t, 1),
+    row = dict(bpw=bpw, shared_inputs=bool(shared) and bpw != 16, layers=layers, ctx=ctx, mode=mode, ms_per_token=round(t, 3), tokens_per_s=round(1000 / t, 1),
                mem_model_GiB=round(mem_model / 2**30, 3), mem_peak_GiB=round(peak / 2**30, 3),
-               replay_vs_eager_rel_err=err, logits_finite=finite)
+               replay_vs_eager_rel_err=err, logits_finite=finite, eager_logits_sum=float(ref.double().sum()))
     log(f"  {row}")
     del model, cache, fn; torch.cuda.empty_cache()
     return row
@@ -115,6 +117,7 @@ def main():
     ap.add_argument('--steps', type=int, default=100); ap.add_argument('--bpws', default='16,2,4')
     ap.add_argument('--out', default=os.environ.get('OUT', 'benchmarks/results'))
     ap.add_argument('--set', action='append', default=[], help='NAME=VALUE: override a glq.inference_kernel constant')
+    ap.add_argument('--shared', default='1', help='comma list of 0/1: GLQ rows with q/k/v and gate/up sharing one input rotation (group_shared_inputs)')
     ap.add_argument('--codebook', default='e8shell-v1', choices=['e8shell-v1', 'e8p-v1'], help='codebook of the GLQ layers')
     a = ap.parse_args(); os.makedirs(a.out, exist_ok=True)
     global CB
@@ -127,7 +130,11 @@ def main():
     def log(s): print(s, flush=True); logf.write(s + '\n'); logf.flush()
     import transformers
     log(f"# {torch.cuda.get_device_name()} torch {torch.__version__} triton {triton.__version__} transformers {transformers.__version__}")
-    rows = [run(a.layers, int(b), a.ctx, a.steps, log) for b in a.bpws.split(',')]
+    rows = [run(a.layers, int(b), a.ctx, a.steps, log, shared=bool(int(sh))) for b in a.bpws.split(',')
+            for sh in (['1'] if int(b) == 16 else a.shared.split(','))]
+    for r in rows:          # the same random model with and without shared input rotations must give the same logits
+        twin = next((t for t in rows if t['bpw'] == r['bpw'] and t['shared_inputs'] != r['shared_inputs']), None)
+        if twin: r['same_logits_as_unshared'] = r['eager_logits_sum'] == twin['eager_logits_sum']; log(f"  {r['bpw']} bpw shared vs unshared logits equal: {r['same_logits_as_unshared']}")
     bf = next((r for r in rows if r['bpw'] == 16), None)
     for r in rows:
         if bf: r['speedup_vs_bf16'] = round(r['tokens_per_s'] / bf['tokens_per_s'], 3)

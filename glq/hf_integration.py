@@ -18,7 +18,7 @@ from transformers.utils.quantization_config import QuantizationConfigMixin
 from .codebook import get_codebook
 from .quantizer import bpw_stages
 from .quantize_model import FORMAT_VERSION
-from .quantized_linear import E8RHTLinear, replace_linears, attach_codebooks
+from .quantized_linear import E8RHTLinear, replace_linears, attach_codebooks, group_shared_inputs
 
 # %% ../nbs/09_hf_integration.ipynb #ecf97742
 class GLQConfig(QuantizationConfigMixin):
@@ -57,6 +57,7 @@ class GLQHfQuantizer(HfQuantizer):
 
     def _process_model_after_weight_loading(self, model, **kwargs):
         attach_codebooks(model)
+        group_shared_inputs(model)      # q/k/v and gate/up: the kernels rotate their shared input once
         return model
 
     def is_serializable(self, *args, **kwargs): return True

@@ -578,7 +578,7 @@ if HAS_TRITON:
 if HAS_TRITON:
     @triton.jit
     def _rht_kron_kernel(in_ptr, out_ptr, sign_ptr, bias_ptr, scale_ptr, hr_ptr, mt_ptr,
-                         n_split, n_rows, stride_split, stride_in, stride_out, scale,
+                         n_split, n_rows, stride_split, stride_in, stride_out, scale, in_rows, stride_sign,
                          R: tl.constexpr, Q: tl.constexpr, RP: tl.constexpr, QP: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr,
                          BB: tl.constexpr, SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_SCALE_PTR: tl.constexpr,
                          PREC: tl.constexpr, HALF: tl.constexpr):
@@ -593,9 +593,9 @@ if HAS_TRITON:
             m = ok[:, None] & (kq[None, :] < Q)
             x = tl.zeros((BB * RP, BK), tl.float32)
             for s in range(n_split):
-                x += tl.load(in_ptr + s * stride_split + row[:, None] * stride_in + off, mask=m, other=0.).to(tl.float32)
+                x += tl.load(in_ptr + s * stride_split + (row % in_rows)[:, None] * stride_in + off, mask=m, other=0.).to(tl.float32)
             if SIGN_IN:
-                bits = tl.load(sign_ptr + off // 8, mask=m, other=0).to(tl.int32)
+                bits = tl.load(sign_ptr + (row // in_rows)[:, None] * stride_sign + off // 8, mask=m, other=0).to(tl.int32)
                 x = tl.where(((bits >> (off % 8)) & 1) != 0, -x, x)
             mt = tl.load(mt_ptr + kq[:, None] * QP + jn[None, :])
             if HALF: acc = tl.dot(x.to(tl.float16), mt.to(tl.float16), acc)
@@ -608,7 +608,7 @@ if HAS_TRITON:
         if HAS_SCALE_PTR: sc = sc * tl.load(scale_ptr).to(tl.float32)
         y = y * sc
         if not SIGN_IN:
-            bits = tl.load(sign_ptr + offb // 8, mask=mb, other=0).to(tl.int32)
+            bits = tl.load(sign_ptr + (row // in_rows)[:, None] * stride_sign + offb // 8, mask=mb, other=0).to(tl.int32)
             y = tl.where(((bits >> (offb % 8)) & 1) != 0, -y, y)
         if HAS_BIAS: y += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
         tl.store(out_ptr + row[:, None] * stride_out + offb, y.to(out_ptr.dtype.element_ty), mask=mb)
@@ -716,7 +716,7 @@ def _rht_gemm(xs:Tensor, signs:Tensor, P:dict, inverse:bool, scale, scale_ptr, b
     return y if bias is None else y + bias.float()
 
 def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_split` > 1)
-                  signs:Tensor, # (n/8,) packed sign bits
+                  signs:Tensor, # (n/8,) packed sign bits, or (G, n/8): G transforms of the same rows (forward only)
                   inverse:bool=False, # False: fwht(signs ⊙ x); True: signs ⊙ ifwht(x)
                   scale:float=1.0, # multiplies the transform
                   scale_ptr:Tensor|None=None, # a device scalar that also multiplies it (e.g. Wscale)
@@ -724,8 +724,23 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
                   out_dtype=None, out:Tensor|None=None,
                   impl:str|None=None, # 'kron', 'tile' or 'gemm' (default: `RHT_IMPL`)
                   bn:int|None=None, bb:int|None=None) -> Tensor: # (B, n); bn, bb: kron kernel columns / rows per program
-    "The RHT of each row (falls back to `glq.hadamard` for widths that need too large a tile)."
+    "The RHT of each row (falls back to `glq.hadamard` for widths that need too large a tile). G sign vectors: (G, B, n)."
     n = x.shape[-1]; rows = x.shape[-2]
+    if signs.ndim == 2:                                  # one input, several sign vectors (linears that share an input)
+        if inverse or x.ndim != 2: raise ValueError("several sign vectors: forward transforms of (B, n) rows only")
+        P = rht_plan(n, x.device); G = signs.shape[0]
+        if not (kernels_available(x) and P['kron_ok'] and (impl or RHT_IMPL) == 'kron' and bias is None):
+            return torch.stack([rht_transform(x, s, scale=scale, scale_ptr=scale_ptr, out_dtype=out_dtype, impl=impl, bn=bn) for s in signs])
+        xs = x[None] if x.stride(-1) == 1 else x.contiguous()[None]
+        _, bn = _rht_choice(P, G * rows, False, 'kron', bn)
+        out = torch.empty(G * rows, n, dtype=out_dtype or x.dtype, device=x.device)
+        _rht_kron_kernel[(G * rows, P['KQP'] // bn)](
+            xs, out, signs, out, scale_ptr if scale_ptr is not None else P['k_hr'], _kron_left(P, 1), P['k_mt_fwd'],
+            1, G * rows, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, signs.stride(0),
+            R=P['KR'], Q=P['KQ'], RP=P['KRP'], QP=P['KQP'], BN=bn, BK=min(P['KQP'], 64), BB=1, SIGN_IN=True,
+            HAS_BIAS=False, HAS_SCALE_PTR=scale_ptr is not None, PREC=_prec(), HALF=RHT_KRON_HALF and not _interpreting(),
+            num_warps=4 if P['KRP'] * bn <= 4096 else 8)
+        return out.view(G, rows, n)
     out_dtype = out_dtype or x.dtype
     P = rht_plan(n, x.device)
     xs = x if x.ndim == 3 else x[None]
@@ -750,7 +765,7 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
         _rht_kron_kernel[(triton.cdiv(rows, BB), QP // BN)](
             xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else P['k_hr'],
             _kron_left(P, BB), P['k_mt_inv'] if inverse else P['k_mt_fwd'],
-            xs.shape[0], rows, xs.stride(0), xs.stride(1), out.stride(0), float(scale),
+            xs.shape[0], rows, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, 0,
             R=P['KR'], Q=P['KQ'], RP=RP, QP=QP, BN=BN, BK=BK, BB=BB, SIGN_IN=not inverse,
             HAS_BIAS=bias is not None, HAS_SCALE_PTR=scale_ptr is not None, PREC=_prec(),
             HALF=RHT_KRON_HALF and not inverse and not _interpreting(),
@@ -891,7 +906,8 @@ def glq_linear_forward(x:Tensor, # (..., n) layer input
                        Wscale, # 1-element tensor (stays on the device: graph-safe) or float
                        codebook, Qidxs2:Tensor|None=None, codebook2=None, resid_scale=None, bias:Tensor|None=None,
                        more_stages=(), # ((Qidxs3, codebook3), ...) for 3-4 stage records
-                       path:str|None=None, dot_dtype=None, plan:dict|None=None) -> Tensor: # (..., m) in x.dtype
+                       path:str|None=None, dot_dtype=None, plan:dict|None=None,
+                       xt:Tensor|None=None) -> Tensor: # xt: fwht(sv ⊙ x) if already computed (shared inputs) -> (..., m) in x.dtype
     "The GLQ layer: y = su ⊙ ifwht(Wscale · Ŵ̃ · fwht(sv ⊙ x)) + bias, in three launches."
     Qs, cbs, rs = _stage_lists(Qidxs, codebook, Qidxs2, codebook2, resid_scale, None, more_stages)
     lead, n = x.shape[:-1], x.shape[-1]; m = Qidxs.shape[0]
@@ -899,7 +915,7 @@ def glq_linear_forward(x:Tensor, # (..., n) layer input
     dt = _dot_dtype(dot_dtype)
     x2 = x.reshape(-1, n)
     if x2.stride(-1) != 1: x2 = x2.contiguous()
-    xt = rht_transform(x2, SV, out_dtype=dt)
+    if xt is None: xt = rht_transform(x2, SV, out_dtype=dt)
     P = plan or plan_matmul(x2.shape[0], m, n, len(Qs), path, **_e8p_kinds(cbs))
     part = glq_matmul_partials(xt, Qs, cbs, rs, P, dt)
     ws = Wscale if isinstance(Wscale, Tensor) else torch.tensor([float(Wscale)], device=x.device)
@@ -917,6 +933,19 @@ def _layer_stages(layer):
     rs = layer.resid_scale if getattr(layer, 'resid_scale', None) is not None else torch.zeros(0)
     return Qs, cbs, rs
 
+def _group_rotated(layer, x:Tensor, dt) -> Tensor|None:
+    "fwht(sv ⊙ x) of `layer` when it belongs to an `InputGroup`: computed for all siblings in one launch, then handed out."
+    g, i = layer.input_group; c = g.cache
+    if c.get('x') is not x or c.get('ver') != x._version or c.get('dt') != dt:
+        key = (str(x.device),) + tuple(l.SV.data_ptr() for l in g.layers)
+        if c.get('sv_key') != key: c.update(sv=torch.stack([l.SV.to(x.device) for l in g.layers]), sv_key=key)
+        x2 = x.reshape(-1, x.shape[-1])
+        c.update(x=x, ver=x._version, dt=dt, xt=rht_transform(x2 if x2.stride(-1) == 1 else x2.contiguous(), c['sv'], out_dtype=dt),
+                 left=set(range(len(g.layers))))
+    xt = c['xt'][i]; c['left'].discard(i)
+    if not c['left']: c.pop('x'); c.pop('xt')        # every sibling has its copy: let the tensors go
+    return xt
+
 def glq_layer_forward(layer, # module with the GLQ record as buffers (see above)
                       x:Tensor, # (..., in_features)
                       path:str|None=None) -> Tensor: # (..., out_features) in x.dtype
@@ -925,8 +954,9 @@ def glq_layer_forward(layer, # module with the GLQ record as buffers (see above)
     bias = getattr(layer, 'bias', None)
     if x.shape[-1] != layer.in_features: raise ValueError(f"input has {x.shape[-1]} features, the layer expects {layer.in_features}")
     if kernels_available(x):
+        xt = _group_rotated(layer, x, _dot_dtype(None)) if getattr(layer, 'input_group', None) is not None else None
         return glq_linear_forward(x, Qs[0], layer.SU, layer.SV, layer.Wscale, cbs[0], Qs[1] if len(Qs) > 1 else None,
-                                  cbs[1] if len(cbs) > 1 else None, rs, bias, more_stages=list(zip(Qs[2:], cbs[2:])), path=path)
+                                  cbs[1] if len(cbs) > 1 else None, rs, bias, more_stages=list(zip(Qs[2:], cbs[2:])), path=path, xt=xt)
     n, m = layer.in_features, layer.out_features
     sv = unpack_signs(layer.SV.cpu(), n).to(x.device); su = unpack_signs(layer.SU.cpu(), m).to(x.device)
     W = glq_decode_ref(Qs, cbs, rs.cpu(), dtype=torch.float32).to(x.device) * layer.Wscale.float().reshape(-1)[0].to(x.device)
