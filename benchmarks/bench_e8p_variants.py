@@ -3,7 +3,7 @@ batch 1, 2, 4 and 8, 8 layer copies per CUDA graph so the indices come from HBM,
 
 Variants: the nibble-word kernel `_glq_mv_e8p_kernel` with PTX popc parity (the default until E8P_PAIRS; `PF` = software prefetch,
 measured slower on 2026-11-29 and kept as a row), the byte-permute kernel `_glq_mv_e8p_pairs_kernel` (`PAIRS`, see
-nbs/12 and e8p_pair_table) at several tiles, warps, two accumulation chains (CH=2) and a separate decode block (SPLIT),
+nbs/12 and e8p_pair_table) at several tiles and warps,
 and `plan`: whatever plan_matmul dispatches. Every row is checked against the float64 reference of the same indices
 (relative error) and for bit-identical output across two calls. bf16 `F.linear` on the same shape is timed in the same run.
 Prints a table, the fastest variant per batch summed over shapes and rates (`BEST ...`), and writes JSON to --out.
@@ -25,9 +25,7 @@ VARIANTS = {  # name -> plan overrides (BM, BK8, num_warps apply to both kernels
     'pairs_bk128': dict(PAIRS=1, BK8=128, num_warps=4),
     'pairs_w8': dict(PAIRS=1, num_warps=8),
     'pairs_bm64_w8': dict(PAIRS=1, BM=64, num_warps=8),
-    'pairs_ch2': dict(PAIRS=1, num_warps=4, CH=2),
-    'pairs_w8_ch2': dict(PAIRS=1, num_warps=8, CH=2),
-    'pairs_split': dict(PAIRS=1, num_warps=4, SPLIT=1),
+    # run 2 also had CH=2 (two fp16x2 chains per word) and SPLIT (a separate decode block): no faster, removed from the kernel
     'nibble_bk32': dict(PAIRS=0, BK8=32), 'nibble_bk16': dict(PAIRS=0, BK8=16),      # narrower K tiles: more K splits, more programs
     'pairs_bk32': dict(PAIRS=1, BK8=32, num_warps=4), 'pairs_bk16': dict(PAIRS=1, BK8=16, num_warps=4),
     'pairs_w8_bk32': dict(PAIRS=1, BK8=32, num_warps=8), 'pairs_w8_bk16': dict(PAIRS=1, BK8=16, num_warps=8),

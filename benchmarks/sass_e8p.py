@@ -4,7 +4,7 @@ block (the K loop) per index, plus registers and spills. The numbers in KERNEL_N
 
 --pairs 1 counts `_glq_mv_e8p_pairs_kernel` instead (byte-permute decode, E8P_PAIRS; BK8 = 4 x its BK32).
 
-Usage: python benchmarks/sass_e8p.py [--bb 1] [--bm 32] [--bk8 64] [--warps 4] [--nst 1] [--pf 0] [--popc 1] [--pairs 0] [--split 0] [--ch 1]"""
+Usage: python benchmarks/sass_e8p.py [--bb 1] [--bm 32] [--bk8 64] [--warps 4] [--nst 1] [--pf 0] [--popc 1] [--pairs 0]"""
 import argparse, collections, os, re, subprocess, tempfile
 import triton
 from triton.backends.compiler import GPUTarget
@@ -17,7 +17,7 @@ TYPES = ['*fp16', '*i32', '*i16', '*i16', '*i32', '*fp32', '*fp32'] + ['i32'] * 
 
 def main():
     ap = argparse.ArgumentParser()
-    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0, split=0, ch=1).items(): ap.add_argument(f'--{k}', type=int, default=v)
+    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0).items(): ap.add_argument(f'--{k}', type=int, default=v)
     a = ap.parse_args()
     sig = dict(zip(NAMES, TYPES)); sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK8', 'NST', 'ASM', 'CM', 'PF', 'POPC')})
     div = [i for i, n in enumerate(NAMES) if n not in ('B', 'M', 'N8', 'k8_split', 'stride_xb')]   # 16-divisible at run time
@@ -27,10 +27,10 @@ def main():
         names = ['xp_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N32', 'k32_split',
                  'stride_xpb', 'stride_q', 'stride_os', 'stride_ob']
         sig = dict(zip(names, ['*i32', '*i64', '*i64', '*i64', '*fp32', '*fp32'] + ['i32'] * 8))
-        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'SPLIT', 'CH')})
+        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST')})
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N32', 'k32_split')]
         src = ASTSource(fn=K._glq_mv_e8p_pairs_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
-                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, SPLIT=a.split, CH=a.ch))
+                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst))
     k = triton.compile(src, target=GPUTarget('cuda', 90, 32), options={'num_warps': a.warps})
     bin_ = os.path.join(os.path.dirname(triton.__file__), 'backends', 'nvidia', 'bin')
     with tempfile.NamedTemporaryFile(suffix='.cubin') as f:

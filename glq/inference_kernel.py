@@ -405,43 +405,6 @@ if HAS_TRITON:
     fma.rn.f16x2 a, r2, $6, a;
     fma.rn.f16x2 $0, r3, $7, a;
     }""")
-    # SPLIT: the same in two blocks, so that batch rows share one decode. _E8P_DEC: $5 index, $6 $7 its table word ->
-    # $0..$3 the signed fp16x2 pairs, $4 the shift pair (±½, ±½). _E8P_MUL: $1..$4 pairs, $5 shift, $6..$9 activation
-    # pairs, $10 their sum, $11 the running sum -> $0.
-    _E8P_DEC = tl.constexpr("""{
-    .reg .b32 s7, t, c, s8, m, z;
-    mov.b32 z, 0;
-    and.b32 s7, $5, 127;
-    lop3.b32 t, $6, 256, s7, 0xEA;
-    popc.b32 c, t;
-    shl.b32 c, c, 7;
-    add.u32 s8, c, s7;
-    prmt.b32 $0, z, 0x0045423C, $6;
-    shr.u32 t, $6, 16;
-    prmt.b32 $1, z, 0x0045423C, t;
-    prmt.b32 $2, z, 0x0045423C, $7;
-    shr.u32 t, $7, 16;
-    prmt.b32 $3, z, 0x0045423C, t;
-    mul.lo.u32 m, s8, 0x08008000;
-    lop3.b32 $0, $0, m, 0x80008000, 0x78;
-    mul.lo.u32 m, s8, 0x04004000;
-    lop3.b32 $1, $1, m, 0x80008000, 0x78;
-    mul.lo.u32 m, s8, 0x02002000;
-    lop3.b32 $2, $2, m, 0x80008000, 0x78;
-    mul.lo.u32 m, s8, 0x01001000;
-    lop3.b32 $3, $3, m, 0x80008000, 0x78;
-    mul.lo.u32 m, $5, 0x01000100;
-    lop3.b32 $4, m, 0x80008000, 0xB800B800, 0x6A;
-    }""")
-    _E8P_MUL = tl.constexpr("""{
-    .reg .b32 a;
-    fma.rn.f16x2 a, $5, $10, $11;
-    fma.rn.f16x2 a, $1, $6, a;
-    fma.rn.f16x2 a, $2, $7, a;
-    fma.rn.f16x2 a, $3, $8, a;
-    fma.rn.f16x2 $0, $4, $9, a;
-    }""")
-    _ADD2H2 = tl.constexpr("add.rn.f16x2 $0, $1, $2;")
     _ADD4H2 = tl.constexpr("{ .reg .b32 t; add.rn.f16x2 t, $1, $2; add.rn.f16x2 t, t, $3; add.rn.f16x2 $0, t, $4; }")
 
     @triton.jit
@@ -460,35 +423,11 @@ if HAS_TRITON:
                                          dtype=tl.int32, is_pure=True, pack=1)
 
     @triton.jit
-    def _e8p_pairs_dec(w, c: tl.constexpr, t_ptr):
-        "index c of the int64 words w -> its four signed fp16x2 pairs and the shift pair (SPLIT)"
-        q = ((w >> (16 * c)) & 0xFFFF).to(tl.int32)
-        t = tl.load(t_ptr + (q >> 8))
-        return tl.inline_asm_elementwise(_E8P_DEC, "=r,=r,=r,=r,=r,r,r,r", [q, t.to(tl.int32), (t >> 32).to(tl.int32)],
-                                         dtype=(tl.int32, tl.int32, tl.int32, tl.int32, tl.int32), is_pure=True, pack=1)
-
-    @triton.jit
-    def _e8p_pairs_mul(d, p0, p1, p2, p3, xq, s):
-        "s + the products of decoded pairs d (broadcast over batch rows) with the activation pairs (SPLIT)"
-        r0, r1, r2, r3, sh = d
-        r0, p0 = tl.broadcast(r0, p0); r1, p1 = tl.broadcast(r1, p1); r2, p2 = tl.broadcast(r2, p2); r3, p3 = tl.broadcast(r3, p3)
-        sh, xq = tl.broadcast(sh, xq)
-        return tl.inline_asm_elementwise(_E8P_MUL, "=r,r,r,r,r,r,r,r,r,r,r,r", [r0, r1, r2, r3, sh, p0, p1, p2, p3, xq, s],
-                                         dtype=tl.int32, is_pure=True, pack=1)
-
-    @triton.jit
-    def _h2add(a, b):
-        return tl.inline_asm_elementwise(_ADD2H2, "=r,r,r", [a, b], dtype=tl.int32, is_pure=True, pack=1)
-
-    @triton.jit
     def _glq_mv_e8p_pairs_kernel(xp_ptr, q1_ptr, q2_ptr, t_ptr, rs_ptr, out_ptr, B, M, N32, k32_split,
                                  stride_xpb, stride_q, stride_os, stride_ob,
-                                 BB: tl.constexpr, BM: tl.constexpr, BK32: tl.constexpr, NST: tl.constexpr,
-                                 SPLIT: tl.constexpr = 0, CH: tl.constexpr = 1):
+                                 BB: tl.constexpr, BM: tl.constexpr, BK32: tl.constexpr, NST: tl.constexpr):
         """BB batch rows (fp16, viewed as int32 pairs at `xp_ptr`) against 1 or 2 E8P stages whose indices are read as int64
-        words of 4 (`q*_ptr`, stride in words); `t_ptr`: e8p_pair_table. Partial sums per K split, as _glq_mv_e8p_kernel.
-        SPLIT: decode once per index and multiply per batch row in a second PTX block (else one block per row and index);
-        CH = 2: the four indices of a word go into two fp16x2 sums (even / odd) instead of one chain."""
+        words of 4 (`q*_ptr`, stride in words); `t_ptr`: e8p_pair_table. Partial sums per K split, as _glq_mv_e8p_kernel."""
         pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
         j0 = tl.arange(0, BK32)
@@ -501,32 +440,19 @@ if HAS_TRITON:
             w2 = w1
             if NST == 2: w2 = tl.load(q2_ptr + rm[:, None] * stride_q + j[None, :], mask=qm, other=0)[None, :, :]
             xm = (rb[:, None] < B) & jm[None, :]
-            s1 = tl.zeros((BB, BM, BK32), tl.int32); s2 = s1; s1b = s1; s2b = s1
+            s1 = tl.zeros((BB, BM, BK32), tl.int32); s2 = s1
             for c in tl.static_range(4):
                 xb = xp_ptr + rb[:, None] * stride_xpb + (4 * j + c)[None, :] * 4
                 p0 = tl.load(xb + 0, mask=xm, other=0); p1 = tl.load(xb + 1, mask=xm, other=0)
                 p2 = tl.load(xb + 2, mask=xm, other=0); p3 = tl.load(xb + 3, mask=xm, other=0)
                 xq = tl.inline_asm_elementwise(_ADD4H2, "=r,r,r,r,r", [p0, p1, p2, p3], dtype=tl.int32, is_pure=True, pack=1)
                 p0 = p0[:, None, :]; p1 = p1[:, None, :]; p2 = p2[:, None, :]; p3 = p3[:, None, :]; xq = xq[:, None, :]
-                if SPLIT:
-                    if CH == 2 and c % 2 == 1:
-                        s1b = _e8p_pairs_mul(_e8p_pairs_dec(w1, c, t_ptr), p0, p1, p2, p3, xq, s1b)
-                        if NST == 2: s2b = _e8p_pairs_mul(_e8p_pairs_dec(w2, c, t_ptr), p0, p1, p2, p3, xq, s2b)
-                    else:
-                        s1 = _e8p_pairs_mul(_e8p_pairs_dec(w1, c, t_ptr), p0, p1, p2, p3, xq, s1)
-                        if NST == 2: s2 = _e8p_pairs_mul(_e8p_pairs_dec(w2, c, t_ptr), p0, p1, p2, p3, xq, s2)
-                else:
-                    w1b, p0 = tl.broadcast(w1, p0); _, p1 = tl.broadcast(w1b, p1); _, p2 = tl.broadcast(w1b, p2)
-                    _, p3 = tl.broadcast(w1b, p3); _, xq = tl.broadcast(w1b, xq)
-                    if CH == 2 and c % 2 == 1: s1b = _e8p_pairs_word(w1b, c, t_ptr, p0, p1, p2, p3, xq, s1b)
-                    else: s1 = _e8p_pairs_word(w1b, c, t_ptr, p0, p1, p2, p3, xq, s1)
-                    if NST == 2:
-                        w2b, _ = tl.broadcast(w2, p0)
-                        if CH == 2 and c % 2 == 1: s2b = _e8p_pairs_word(w2b, c, t_ptr, p0, p1, p2, p3, xq, s2b)
-                        else: s2 = _e8p_pairs_word(w2b, c, t_ptr, p0, p1, p2, p3, xq, s2)
-            if CH == 2:
-                s1 = _h2add(s1, s1b)
-                if NST == 2: s2 = _h2add(s2, s2b)
+                w1b, p0 = tl.broadcast(w1, p0); _, p1 = tl.broadcast(w1b, p1); _, p2 = tl.broadcast(w1b, p2)
+                _, p3 = tl.broadcast(w1b, p3); _, xq = tl.broadcast(w1b, xq)
+                s1 = _e8p_pairs_word(w1b, c, t_ptr, p0, p1, p2, p3, xq, s1)
+                if NST == 2:
+                    w2b, _ = tl.broadcast(w2, p0)
+                    s2 = _e8p_pairs_word(w2b, c, t_ptr, p0, p1, p2, p3, xq, s2)
             acc += _h2sum(s1)
             if NST == 2: acc += tl.load(rs_ptr) * _h2sum(s2)
         tl.store(out_ptr + pid_k * stride_os + rb[:, None] * stride_ob + rm[None, :], tl.sum(acc, axis=2),
@@ -866,7 +792,6 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
             _glq_mv_e8p_pairs_kernel[grid](xp, q64[0], q64[1], e8p_pair_lut(cbs[0], xt.device), rsd, out, B, m, n // 32,
                                            P['k8_split'] // 4, xp.stride(0), q64[0].stride(0), out.stride(0), out.stride(1),
                                            BB=P['BB'], BM=P['BM'], BK32=P['BK8'] // 4, NST=len(Qs),
-                                           SPLIT=int(P.get('SPLIT', 0)), CH=int(P.get('CH', 1)),
                                            num_warps=P['num_warps'], num_stages=P['num_stages'])
             return out
         _glq_mv_e8p_kernel[grid](xt, xp, qs[0], qs[1], luts[0], rsd, out, B, m, n // 8, P['k8_split'], xt.stride(0), xp.stride(0),
