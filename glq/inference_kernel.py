@@ -64,7 +64,7 @@ def codebook_lut(cb, device) -> Tensor:
 # %% ../nbs/12_inference_kernel.ipynb #17e33548
 E8P_BYTES = 0x0045423C    # fp16 high bytes of 1.0, 3.0, 5.0 (their low bytes are 0): bytes 4-6 of prmt(0, E8P_BYTES, selector)
 
-def e8p_pair_table(cb:E8PCodebook) -> Tensor: # (256,) int64: four 16-bit prmt selector fields per pattern, parity at bit 10
+def e8p_pair_table(cb:E8PCodebook) -> Tensor: # (256,) int64: four 16-bit prmt selector fields per pattern, parity at bit 8
     "Per E8P pattern, field k selects (0, 2|a_2k|, 0, 2|a_2k+1|) from (0, `E8P_BYTES`): one `prmt` per fp16 pair."
     b = ((cb._abs * 2).round().long() - 1) // 2 + 4                  # (256, 8) by coordinate: 1, 3, 5 -> source byte 4, 5, 6
     k = torch.arange(4)
@@ -410,8 +410,7 @@ if HAS_TRITON:
     @triton.jit
     def _h2sum(a):
         "fp16x2 words -> float32 sum of the two halves"
-        return (a.to(tl.int16).to(tl.float16, bitcast=True).to(tl.float32)
-                + (a >> 16).to(tl.int16).to(tl.float16, bitcast=True).to(tl.float32))
+        return _h2f(a, False) + _h2f(a, True)
 
     @triton.jit
     def _e8p_pairs_word(w, c: tl.constexpr, t_ptr, p0, p1, p2, p3, xq, s):
@@ -652,25 +651,14 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
                   bn:int|None=None, bb:int|None=None) -> Tensor: # (B, n); bn, bb: kron kernel columns / rows per program
     "The RHT of each row (falls back to `glq.hadamard` for widths that need too large a tile). G sign vectors: (G, B, n)."
     n = x.shape[-1]; rows = x.shape[-2]
-    if signs.ndim == 2:                                  # one input, several sign vectors (linears that share an input)
-        if inverse or x.ndim != 2: raise ValueError("several sign vectors: forward transforms of (B, n) rows only")
-        P = rht_plan(n, x.device); G = signs.shape[0]
-        if not (kernels_available(x) and P['kron_ok'] and (impl or RHT_IMPL) == 'kron' and bias is None):
-            return torch.stack([rht_transform(x, s, scale=scale, scale_ptr=scale_ptr, out_dtype=out_dtype, impl=impl, bn=bn) for s in signs])
-        xs = x[None] if x.stride(-1) == 1 else x.contiguous()[None]
-        _, bn = _rht_choice(P, G * rows, False, 'kron', bn)
-        out = torch.empty(G * rows, n, dtype=out_dtype or x.dtype, device=x.device)
-        _rht_kron_kernel[(G * rows, P['KQP'] // bn)](
-            xs, out, signs, out, scale_ptr if scale_ptr is not None else P['k_hr'], _kron_left(P, 1), P['k_mt_fwd'],
-            1, G * rows, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, signs.stride(0),
-            R=P['KR'], Q=P['KQ'], RP=P['KRP'], QP=P['KQP'], BN=bn, BK=min(P['KQP'], 64), BB=1, SIGN_IN=True,
-            HAS_BIAS=False, HAS_SCALE_PTR=scale_ptr is not None, PREC=_prec(), HALF=RHT_KRON_HALF and not _interpreting(),
-            num_warps=4 if P['KRP'] * bn <= 4096 else 8)
-        return out.view(G, rows, n)
+    G = signs.shape[0] if signs.ndim == 2 else 1         # G > 1: one input, several sign vectors (linears sharing an input)
+    if G > 1 and (inverse or x.ndim != 2 or out is not None): raise ValueError("several sign vectors: forward transforms of (B, n) rows only")
+    each = lambda: torch.stack([rht_transform(x, s, scale=scale, scale_ptr=scale_ptr, out_dtype=out_dtype, impl=impl, bn=bn) for s in signs])
     out_dtype = out_dtype or x.dtype
     P = rht_plan(n, x.device)
     xs = x if x.ndim == 3 else x[None]
     if not (P['ok'] or P['kron_ok']) or not kernels_available(x):
+        if G > 1: return each()
         s = unpack_signs(signs.cpu(), n).to(x.device, torch.float32)
         v = xs.float().sum(0)
         y = s * ifwht(v) if inverse else fwht(v * s)
@@ -678,25 +666,26 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
         if bias is not None: y = y + bias.float()
         return y.to(out_dtype)
     if xs.stride(-1) != 1: xs = xs.contiguous()
-    impl, bn = _rht_choice(P, rows, inverse, impl, bn)
+    impl, bn = _rht_choice(P, rows, inverse, impl, bn)       # as for one sign vector: the same tiles, the same bits
+    if G > 1 and (impl != 'kron' or bias is not None): return each()
     if impl == 'gemm':
         y = _rht_gemm(xs, signs, P, inverse, scale, scale_ptr, bias)
         if out is None: return y.to(out_dtype)
         return out.copy_(y)
-    if out is None: out = torch.empty(rows, n, dtype=out_dtype, device=x.device)
+    if out is None: out = torch.empty(G * rows, n, dtype=out_dtype, device=x.device)
     if impl == 'kron':
         BN, RP, QP = bn, P['KRP'], P['KQP']
-        BB = bb or (max(1, RHT_KRON_M // RP) if rows > RHT_BN_ROWS and RHT_KRON_M else 1)
+        BB = 1 if G > 1 else bb or (max(1, RHT_KRON_M // RP) if rows > RHT_BN_ROWS and RHT_KRON_M else 1)
         BK = min(QP, 64)
-        _rht_kron_kernel[(triton.cdiv(rows, BB), QP // BN)](
+        _rht_kron_kernel[(triton.cdiv(G * rows, BB), QP // BN)](
             xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else P['k_hr'],
             _kron_left(P, BB), P['k_mt_inv'] if inverse else P['k_mt_fwd'],
-            xs.shape[0], rows, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, 0,
+            xs.shape[0], G * rows, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, signs.stride(0) if G > 1 else 0,
             R=P['KR'], Q=P['KQ'], RP=RP, QP=QP, BN=BN, BK=BK, BB=BB, SIGN_IN=not inverse,
             HAS_BIAS=bias is not None, HAS_SCALE_PTR=scale_ptr is not None, PREC=_prec(),
             HALF=RHT_KRON_HALF and not inverse and not _interpreting(),
             num_warps=4 if BB * RP * BN <= 4096 else 8)
-        return out
+        return out if G == 1 else out.view(G, rows, n)
     hb = P['hb_inv'] if inverse else P['hb_fwd']
     _rht_kernel[(rows,)](xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else hb,
                          hb, P['hr'], P['hc'], xs.shape[0], xs.stride(0), xs.stride(1), out.stride(0),
