@@ -57,7 +57,7 @@ def check(shapes, log):
             for B, path in ((1, 'mv'), (1, 'mm'), (16, 'mm'), (100, 'mm'), (300, 'dequant'), (5, None)):
                 x = torch.randn(B, n, device='cuda', dtype=torch.bfloat16)
                 ref = glq_linear_forward_ref(x, L['Qidxs'], L['SU'], L['SV'], L['Wscale'], CB, L['Qidxs2'], L['codebook2'], L['resid_scale'])
-                f = glq_fn(L, x, plan_matmul(B, m, n, 1 + (bpw > 2), path, e8p=E8P and bpw != 3, any_e8p=E8P))
+                f = glq_fn(L, x, plan_matmul(B, m, n, 1 + (bpw > 2), path, e8p=E8P and bpw != 3, any_e8p=E8P, e8p_first=E8P))
                 y1, y2 = f(), f()
                 e = rel(y1, ref); worst = max(worst, e)
                 ok = e < 1e-2 and not bool(torch.isnan(y1).any()) and torch.equal(y1, y2)
@@ -67,7 +67,7 @@ def check(shapes, log):
     return worst
 
 def variants(B, m, n, nst, sweep, e8p=False, any_e8p=False):
-    if not sweep: return [('dispatch', plan_matmul(B, m, n, nst, e8p=e8p, any_e8p=any_e8p))]
+    if not sweep: return [('dispatch', plan_matmul(B, m, n, nst, e8p=e8p, any_e8p=any_e8p, e8p_first=any_e8p))]
     V = []
     if B <= 4:
         for BM, BK8, nw, ns, wv in ((16, 32, 2, 2, 4), (16, 32, 2, 4, 4), (32, 32, 4, 4, 4), (16, 64, 4, 3, 4), (32, 16, 2, 4, 8), (64, 32, 8, 3, 4), (16, 32, 2, 3, 8)):

@@ -6,12 +6,12 @@ Docs: https://example.invalid/glq/inference_kernel.html.md"""
 
 # %% auto #0
 __all__ = ['E8P_BYTES', 'MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS', 'RHT_BN_ROWS', 'RHT_KRON_HALF',
-           'RHT_KRON_M', 'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_PREFETCH', 'E8P_PAIRS',
-           'E8P_PAIRS_MIN', 'E8P_POPC', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'pack_codebook', 'unpack_codebook', 'is_e8p',
-           'codebook_lut', 'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'glq_decode_ref',
-           'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform',
-           'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_layer_forward',
-           'register_kernels']
+           'RHT_KRON_M', 'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC', 'E8P_TC_MIN_B',
+           'E8P_TC_MAX_B', 'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_POPC', 'MM_MAX_B', 'IDX_CACHE', 'N_SM',
+           'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'e8p_pair_table', 'e8p_pair_lut',
+           'decode_e8p_pairs_ref', 'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan',
+           'kernels_available', 'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul',
+           'glq_linear_forward', 'glq_layer_forward', 'register_kernels']
 
 # %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
 import os, math, functools
@@ -51,7 +51,7 @@ def is_e8p(cb) -> bool:
 
 def _e8p_kinds(cbs) -> dict:
     "`plan_matmul`'s E8P arguments for a layer's stage codebooks."
-    return dict(e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs))
+    return dict(e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs), e8p_first=is_e8p(cbs[0]) and len(cbs) <= 2)
 
 def codebook_lut(cb, device) -> Tensor:
     "What the kernels gather for codebook object `cb` on `device` (the packed table, or E8P's 256 words), cached on the object."
@@ -457,6 +457,143 @@ if HAS_TRITON:
         tl.store(out_ptr + pid_k * stride_os + rb[:, None] * stride_ob + rm[None, :], tl.sum(acc, axis=2),
                  mask=(rb[:, None] < B) & (rm[None, :] < M))
 
+# %% ../nbs/12_inference_kernel.ipynb #02a515cf
+if HAS_TRITON:
+    # $4 index, $5 $6 the halves of its e8p_pair_table word; out $0..$3: the four fp16x2 coordinate pairs, shift ±1/2 included
+    _E8P_DEC4 = tl.constexpr("""{
+    .reg .b32 s7, t, c, s8, z, m, h, r0, r1, r2, r3;
+    mov.b32 z, 0;
+    and.b32 s7, $4, 127;
+    lop3.b32 t, $5, 256, s7, 0xEA;
+    popc.b32 c, t;
+    shl.b32 c, c, 7;
+    add.u32 s8, c, s7;
+    mul.lo.u32 h, $4, 0x01000100;
+    lop3.b32 h, h, 0x80008000, 0xB800B800, 0x6A;
+    prmt.b32 r0, z, 0x0045423C, $5;
+    shr.u32 t, $5, 16;
+    prmt.b32 r1, z, 0x0045423C, t;
+    prmt.b32 r2, z, 0x0045423C, $6;
+    shr.u32 t, $6, 16;
+    prmt.b32 r3, z, 0x0045423C, t;
+    mul.lo.u32 m, s8, 0x08008000;
+    lop3.b32 r0, r0, m, 0x80008000, 0x78;
+    mul.lo.u32 m, s8, 0x04004000;
+    lop3.b32 r1, r1, m, 0x80008000, 0x78;
+    mul.lo.u32 m, s8, 0x02002000;
+    lop3.b32 r2, r2, m, 0x80008000, 0x78;
+    mul.lo.u32 m, s8, 0x01001000;
+    lop3.b32 r3, r3, m, 0x80008000, 0x78;
+    add.rn.f16x2 $0, r0, h;
+    add.rn.f16x2 $1, r1, h;
+    add.rn.f16x2 $2, r2, h;
+    add.rn.f16x2 $3, r3, h;
+    }""")
+
+    @triton.jit
+    def _f16(w, HI: tl.constexpr):
+        "the low or high fp16 half of int32 words"
+        h = (w >> 16) if HI else w
+        return h.to(tl.int16).to(tl.float16, bitcast=True)
+
+    @triton.jit
+    def _prmt_e8p(f):
+        "prmt(0, E8P_BYTES, f) on int32 selector fields (low 16 bits), in integer ops (the interpreter's branch)"
+        r = tl.zeros_like(f)
+        for i in tl.static_range(4):
+            sel = (f >> (4 * i)) & 15
+            r |= tl.where(sel >= 4, (0x0045423C >> (8 * (sel - 4))) & 255, 0) << (8 * i)
+        return r
+
+    @triton.jit
+    def _e8p_coords16(q, t, ASM: tl.constexpr):
+        "E8P indices and their e8p_pair_table words -> the eight fp16 coordinates (doubled, shift ±1/2 included), one tensor each"
+        tlo = t.to(tl.int32); thi = (t >> 32).to(tl.int32)
+        if ASM:
+            r0, r1, r2, r3 = tl.inline_asm_elementwise(_E8P_DEC4, "=r,=r,=r,=r,r,r,r", [q, tlo, thi],
+                                                       dtype=(tl.int32, tl.int32, tl.int32, tl.int32), is_pure=True, pack=1)
+            return (_f16(r0, False), _f16(r0, True), _f16(r1, False), _f16(r1, True),
+                    _f16(r2, False), _f16(r2, True), _f16(r3, False), _f16(r3, True))
+        s7 = q & 127; x = s7 | (tlo & 256); c = tl.zeros_like(q)      # the same bit arithmetic in integer ops
+        for i in tl.static_range(9): c += (x >> i) & 1
+        s8 = s7 + (c << 7)
+        sh = tl.where(((q >> 7) & 1) != 0, 0.5, -0.5).to(tl.float16)     # the shift, added in fp16 (exact)
+        r0 = _prmt_e8p(tlo & 0xFFFF) ^ (((s8 >> 0) & 1) << 15) ^ (((s8 >> 4) & 1) << 31)
+        r1 = _prmt_e8p((tlo >> 16) & 0xFFFF) ^ (((s8 >> 1) & 1) << 15) ^ (((s8 >> 5) & 1) << 31)
+        r2 = _prmt_e8p(thi & 0xFFFF) ^ (((s8 >> 2) & 1) << 15) ^ (((s8 >> 6) & 1) << 31)
+        r3 = _prmt_e8p((thi >> 16) & 0xFFFF) ^ (((s8 >> 3) & 1) << 15) ^ (((s8 >> 7) & 1) << 31)
+        return (_f16(r0, False) + sh, _f16(r0, True) + sh, _f16(r1, False) + sh, _f16(r1, True) + sh,
+                _f16(r2, False) + sh, _f16(r2, True) + sh, _f16(r3, False) + sh, _f16(r3, True) + sh)
+
+    @triton.jit
+    def _join8(c0, c1, c2, c3, c4, c5, c6, c7):
+        "eight tensors -> one with a new minor axis of 8, in argument order (joins add the minor axis: bit 0 last)"
+        return tl.join(tl.join(tl.join(c0, c4), tl.join(c2, c6)), tl.join(tl.join(c1, c5), tl.join(c3, c7)))
+
+    @triton.jit
+    def _e8p_tile16(q, t, ASM: tl.constexpr):
+        "E8P indices (BM, BK8) and their e8p_pair_table words -> (BM, BK8 * 8) fp16 tile, doubled coordinates"
+        c0, c1, c2, c3, c4, c5, c6, c7 = _e8p_coords16(q, t, ASM)
+        return tl.reshape(_join8(c0, c1, c2, c3, c4, c5, c6, c7), (q.shape[0], q.shape[1] * 8))
+
+    @triton.jit
+    def _join4(a, b, c, d):
+        return tl.join(tl.join(a, c), tl.join(b, d))
+
+    @triton.jit
+    def _e8p_tile16_w64(w, t_ptr, ASM: tl.constexpr):
+        "int64 words of four E8P indices (BM, BK32) -> (BM, BK32 * 32) fp16 tile: index c of word j is columns 32j + 8c ... + 7"
+        q0 = (w & 0xFFFF).to(tl.int32); q1 = ((w >> 16) & 0xFFFF).to(tl.int32)
+        q2 = ((w >> 32) & 0xFFFF).to(tl.int32); q3 = ((w >> 48) & 0xFFFF).to(tl.int32)
+        a0, a1, a2, a3, a4, a5, a6, a7 = _e8p_coords16(q0, tl.load(t_ptr + (q0 >> 8)), ASM)
+        b0, b1, b2, b3, b4, b5, b6, b7 = _e8p_coords16(q1, tl.load(t_ptr + (q1 >> 8)), ASM)
+        c0, c1, c2, c3, c4, c5, c6, c7 = _e8p_coords16(q2, tl.load(t_ptr + (q2 >> 8)), ASM)
+        d0, d1, d2, d3, d4, d5, d6, d7 = _e8p_coords16(q3, tl.load(t_ptr + (q3 >> 8)), ASM)
+        u = _join8(_join4(a0, b0, c0, d0), _join4(a1, b1, c1, d1), _join4(a2, b2, c2, d2), _join4(a3, b3, c3, d3),
+                   _join4(a4, b4, c4, d4), _join4(a5, b5, c5, d5), _join4(a6, b6, c6, d6), _join4(a7, b7, c7, d7))
+        return tl.reshape(u, (w.shape[0], w.shape[1] * 32))     # axes (c, e): column 8c + e of the word
+
+    @triton.jit
+    def _glq_mm_e8p_kernel(x_ptr, q1_ptr, q2_ptr, t_ptr, l2_ptr, rs_ptr, out_ptr, B, M, N8, k8_split,
+                           stride_xb, stride_q, stride_os, stride_ob,
+                           BM: tl.constexpr, BB: tl.constexpr, BK8: tl.constexpr, NST: tl.constexpr, M2: tl.constexpr,
+                           DOT: tl.constexpr, ASM: tl.constexpr, W64: tl.constexpr = 0):
+        """Tensor-core product of BB batch rows with an E8P first stage: each (BM, BK8) index tile is decoded by byte permutes
+        into a (BM, 8·BK8) fp16 tile (doubled units, exact) and multiplied by tl.dot; a second stage (E8P, M2 = 1, or a packed
+        table masked by M2) goes into its own accumulator, scaled by ρ2 at the end. W64: the E8P indices are read as int64
+        words of four (`q*_ptr` then point at int64 words, `stride_q` and the K range in words: BK8, N8, k8_split / 4).
+        Partial sums per K split, as the other kernels."""
+        pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+        rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
+        G: tl.constexpr = 4 if W64 else 1                       # indices per loaded element
+        j0 = tl.arange(0, BK8 // G); kk = tl.arange(0, BK8 * 8)
+        k_lo = pid_k * (k8_split // G); k_hi = tl.minimum(k_lo + k8_split // G, N8 // G)
+        acc = tl.zeros((BM, BB), tl.float32); acc2 = tl.zeros((BM, BB), tl.float32)
+        for kg in range(k_lo, k_hi, BK8 // G):
+            j = kg + j0
+            qm = (rm[:, None] < M) & (j[None, :] < k_hi)
+            off = rm[:, None] * stride_q + j[None, :]
+            kx = kg * G * 8 + kk
+            xt = tl.load(x_ptr + rb[None, :] * stride_xb + kx[:, None], mask=(rb[None, :] < B) & (kx[:, None] < k_hi * G * 8), other=0.).to(DOT)
+            if W64: w = _e8p_tile16_w64(tl.load(q1_ptr + off, mask=qm, other=0), t_ptr, ASM)
+            else:
+                q = tl.load(q1_ptr + off, mask=qm, other=0).to(tl.int32) & 0xFFFF
+                w = _e8p_tile16(q, tl.load(t_ptr + (q >> 8)), ASM)
+            acc = tl.dot(w.to(DOT), xt, acc)
+            if NST == 2:
+                if M2 == 1:
+                    if W64: w2 = _e8p_tile16_w64(tl.load(q2_ptr + off, mask=qm, other=0), t_ptr, ASM)
+                    else:
+                        q2 = tl.load(q2_ptr + off, mask=qm, other=0).to(tl.int32) & 0xFFFF
+                        w2 = _e8p_tile16(q2, tl.load(t_ptr + (q2 >> 8)), ASM)
+                else:
+                    q2 = tl.load(q2_ptr + off, mask=qm, other=0).to(tl.int32) & M2
+                    w2 = tl.reshape(_decode8(tl.load(l2_ptr + q2)), (BM, BK8 * 8))
+                acc2 = tl.dot(w2.to(DOT), xt, acc2)
+        if NST == 2: acc += tl.load(rs_ptr) * acc2
+        tl.store(out_ptr + pid_k * stride_os + rb[None, :] * stride_ob + rm[:, None], acc, mask=(rm[:, None] < M) & (rb[None, :] < B))
+
+
 # %% ../nbs/12_inference_kernel.ipynb #782b2c06
 if HAS_TRITON:
     @triton.jit
@@ -699,7 +836,11 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
 # %% ../nbs/12_inference_kernel.ipynb #4e2b05c0
 MV_MAX_B = 1          # batch rows up to which the CUDA-core kernel is used
 E8P_MV_MAX_B = 8      # batch rows up to which all-E8P layers use the E8P matvec (rows share each decode)
-E8P_MM_MAX_B = 0      # layers with an E8P stage: batch rows up to which the fused tensor-core kernel is used (0: never)
+E8P_MM_MAX_B = 0      # layers with an E8P stage outside E8P_TC: batch rows up to which the generic tensor-core kernel is used (0: never)
+E8P_TC = 1            # all-E8P layers at batch E8P_TC_MIN_B..E8P_TC_MAX_B: the byte-permute tensor-core kernel `_glq_mm_e8p_kernel`
+E8P_TC_MIN_B = 5      # e8p_mm_h200.json (2026-12-02): at batch 8-64 (1 stage) / 8-32 (2 stages) faster than the nibble matvec and
+E8P_TC_MAX_B = {1: 64, 2: 32}   # dequantize + cuBLAS on the Llama shapes (4 bpw at 32: all but the two 14336-wide ones); batch 4
+                      # slower than the matvec (batch 5-8 share the matvec's BB = 8 tile); E8P + small layers slower: not dispatched
 E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
 E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (e8p_pairs_h200.json, e8p_pairs_b1_h200.json, 2026-12-01)
 E8P_PAIRS_MIN = 1 << 25   # from m·n = 2^25 weights 4 warps and BK8 64; below, 8 warps and BK8 32 (m ≥ 4096) or 16, for more K splits
@@ -712,12 +853,15 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
                 waves:float=4.0,
                 e8p:bool=False, # every stage is E8P (1-2 stages): the 'mv' path runs the E8P matvec
                 any_e8p:bool=None, # some stage is E8P (None: = e8p): above the matvec's batch, dequantize + cuBLAS
+                e8p_first:bool=False, # the first stage is E8P (1-2 stages): the 'mm' path runs the byte-permute tensor-core kernel
                 **cfg) -> dict: # config overrides: BM, BB, BK8, num_warps, num_stages
     "Kernel and launch configuration for a (B, n) @ (n, m) GLQ product. `path` forces 'mv', 'mm' or 'dequant'."
     # defaults: the fastest of the variants swept on an H200 (benchmarks/bench_kernels.py --sweep, 2026-11-29)
     any_e8p = e8p if any_e8p is None else any_e8p
     e8p = e8p and nst <= 2
-    mm_max = E8P_MM_MAX_B if any_e8p else MM_MAX_B        # the fused kernel's E8P decode loses to dequantize + cuBLAS
+    mm_max = E8P_MM_MAX_B if any_e8p else MM_MAX_B        # the generic kernel's E8P decode loses to dequantize + cuBLAS
+    tc = bool(E8P_TC) and e8p_first and nst <= 2
+    if path is None and tc and e8p and E8P_TC_MIN_B <= B <= E8P_TC_MAX_B[nst]: path = 'mm'
     path = path or ('mv' if B <= (E8P_MV_MAX_B if e8p else MV_MAX_B) else 'mm' if B <= mm_max else 'dequant')
     n8 = n // 8
     if path == 'mv' and e8p:                       # decode_e8p.py, 2026-11-29 (BB: batch rows per program)
@@ -726,6 +870,9 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
         bk8 = (32 if m >= 4096 else 16) if pairs and small else 64 if BB == 1 else 32 if BB == 2 else 16
         base = dict(BM=32, BB=BB, BK8=bk8, num_warps=8 if pairs and small else 4, num_stages=3, e8p=True, PAIRS=int(pairs))
     elif path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
+    elif path == 'mm' and tc:
+        BB = 16 if B <= 16 else 32 if B <= 32 else 64 if B <= 64 else 128
+        base = dict(BM=64, BB=BB, BK8=8, num_warps=4, num_stages=3, E8PTC=1, W64=1)       # e8p_mm_h200.json: the fastest tile
     elif path == 'mm':
         BB = 16 if B <= 16 else 32 if B <= 32 else 64 if B <= 64 else 128
         base = (dict(BM=32, BB=BB, BK8=16, num_warps=2, num_stages=3) if BB <= 32 else
@@ -770,6 +917,17 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
     out = torch.empty(P['split'], B, m, dtype=torch.float32, device=xt.device)
     common = dict(NST=len(Qs), M1=masks[0], M2=masks[1], M3=masks[2], M4=masks[3], num_warps=P['num_warps'], num_stages=P['num_stages'],
                   CM='' if _interpreting() else IDX_CACHE)
+    if P['path'] == 'mm' and int(P.get('E8PTC', 0)):
+        if not (len(Qs) <= 2 and is_e8p(cbs[0])): raise ValueError("an E8PTC plan needs 1-2 stages, the first E8P")
+        grid = (triton.cdiv(m, P['BM']), P['split'], triton.cdiv(B, P['BB']))
+        w64 = (int(P.get('W64', 0)) and n % 32 == 0 and P['BK8'] % 4 == 0 and P['k8_split'] % 4 == 0 and qs[0].stride(0) % 4 == 0
+               and all(q.data_ptr() % 8 == 0 for q in qs) and (len(Qs) == 1 or is_e8p(cbs[1])))
+        q1, q2 = (qs[0].view(torch.int64), qs[1].view(torch.int64)) if w64 else (qs[0], qs[1])
+        _glq_mm_e8p_kernel[grid](xt, q1, q2, e8p_pair_lut(cbs[0], xt.device), luts[1], rsd, out, B, m, n // 8, P['k8_split'],
+                                 xt.stride(0), q1.stride(0), out.stride(0), out.stride(1), BM=P['BM'], BB=P['BB'], BK8=P['BK8'],
+                                 NST=len(Qs), M2=masks[1], DOT=_tl_dtype(_dot_dtype(dot_dtype)), ASM=not _interpreting(), W64=int(w64),
+                                 num_warps=P['num_warps'], num_stages=P['num_stages'])
+        return out
     if P['path'] == 'mv' and P.get('e8p'):
         if not (len(Qs) <= 2 and all(is_e8p(cb) for cb in cbs)): raise ValueError("an e8p plan needs 1-2 stages, all E8P")
         asm = not _interpreting() and xt.dtype == torch.float16 and xt.is_contiguous()   # PTX on fp16 pairs; else the float32 branch
