@@ -34,6 +34,7 @@ VARIANTS = {  # name -> plan_matmul overrides on the 'mm' path of an E8P-first l
     'w64_bk8_s5': dict(W64=1, BK8=8, num_stages=5), 'w64_bm128_w8': dict(W64=1, BM=128, BK8=8, num_stages=4, num_warps=8),
     'w64_bm128_w4': dict(W64=1, BM=128, BK8=8, num_stages=4), 'w64_wv8': dict(W64=1, BK8=8, num_stages=4, waves=8.0),
     'w64_bm32': dict(W64=1, BM=32, BK8=8, num_stages=4), 'w64_wv2': dict(W64=1, BK8=8, num_stages=4, waves=2.0),
+    'tc_packed_small': dict(SP=0),    # 3 bpw: the 256-point stage from the packed nibble table (runs 1-4) instead of small_pair_table
 }
 RATES = {2: 'EP', 3: 'EP+SMALL', 4: 'EP+EP'}
 

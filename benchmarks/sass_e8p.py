@@ -3,8 +3,11 @@ ptxas that Triton bundles, disassembles it with Triton's nvdisasm, and counts th
 block (the K loop) per index, plus registers and spills. The numbers in KERNEL_NOTES.md (E) come from this script.
 
 --pairs 1 counts `_glq_mv_e8p_pairs_kernel` instead (byte-permute decode, E8P_PAIRS; BK8 = 4 x its BK32).
+--tc 1 counts the tensor-core kernel `_glq_mm_e8p_kernel` (E8P_TC; --w64 1: index words of four, --stages: software pipeline
+depth, --nst 2 --sp 1: a 256-point second stage by byte permutes; KERNEL_NOTES.md G: `--tc 1 --bm 64 --bb 16 --bk8 16 --stages 3` and `--tc 1 --w64 1 --bm 64 --bb 16 --bk8 8 --stages 3`).
 
-Usage: python benchmarks/sass_e8p.py [--bb 1] [--bm 32] [--bk8 64] [--warps 4] [--nst 1] [--pf 0] [--popc 1] [--pairs 0]"""
+Usage: python benchmarks/sass_e8p.py [--bb 1] [--bm 32] [--bk8 64] [--warps 4] [--nst 1] [--pf 0] [--popc 1] [--pairs 0]
+       [--tc 0] [--w64 0] [--stages 3] [--sp 0]"""
 import argparse, collections, os, re, subprocess, tempfile
 import triton
 from triton.backends.compiler import GPUTarget
@@ -17,7 +20,7 @@ TYPES = ['*fp16', '*i32', '*i16', '*i16', '*i32', '*fp32', '*fp32'] + ['i32'] * 
 
 def main():
     ap = argparse.ArgumentParser()
-    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0).items(): ap.add_argument(f'--{k}', type=int, default=v)
+    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0, tc=0, w64=0, stages=3, sp=0).items(): ap.add_argument(f'--{k}', type=int, default=v)
     a = ap.parse_args()
     sig = dict(zip(NAMES, TYPES)); sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK8', 'NST', 'ASM', 'CM', 'PF', 'POPC')})
     div = [i for i, n in enumerate(NAMES) if n not in ('B', 'M', 'N8', 'k8_split', 'stride_xb')]   # 16-divisible at run time
@@ -31,7 +34,18 @@ def main():
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N32', 'k32_split')]
         src = ASTSource(fn=K._glq_mv_e8p_pairs_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
                         constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst))
-    k = triton.compile(src, target=GPUTarget('cuda', 90, 32), options={'num_warps': a.warps})
+    if a.tc:
+        qt = '*i64' if a.w64 else '*i16'
+        names = ['x_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 'l2_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N8', 'k8_split',
+                 'stride_xb', 'stride_q', 'stride_os', 'stride_ob']
+        q2t = ('*i32' if a.w64 else '*u8') if a.sp else qt
+        sig = dict(zip(names, ['*fp16', qt, q2t, '*i64', '*i64' if a.sp else '*i32', '*fp32', '*fp32'] + ['i32'] * 8))
+        sig.update({k: 'constexpr' for k in ('BM', 'BB', 'BK8', 'NST', 'M2', 'DOT', 'ASM', 'W64', 'SP')})
+        div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N8', 'k8_split')]
+        src = ASTSource(fn=K._glq_mm_e8p_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
+                        constexprs=dict(BM=a.bm, BB=a.bb, BK8=a.bk8, NST=a.nst, M2=0xFF if a.sp else 1, DOT=K.tl.float16, ASM=True,
+                                        W64=a.w64, SP=a.sp))
+    k = triton.compile(src, target=GPUTarget('cuda', 90, 32), options={'num_warps': a.warps, 'num_stages': a.stages})
     bin_ = os.path.join(os.path.dirname(triton.__file__), 'backends', 'nvidia', 'bin')
     with tempfile.NamedTemporaryFile(suffix='.cubin') as f:
         f.write(k.asm['cubin']); f.flush()
