@@ -2,7 +2,8 @@
 ptxas that Triton bundles, disassembles it with Triton's nvdisasm, and counts the SASS instructions of the largest basic
 block (the K loop) per index, plus registers and spills. The numbers in KERNEL_NOTES.md (E) come from this script.
 
---pairs 1 counts `_glq_mv_e8p_pairs_kernel` instead (byte-permute decode, E8P_PAIRS; BK8 = 4 x its BK32).
+--pairs 1 counts `_glq_mv_e8p_pairs_kernel` instead (byte-permute decode, E8P_PAIRS; BK8 = 4 x its BK32; with --nst 2 --sp 1
+its second stage is the 256-point codebook, E8P_PAIRS_SMALL).
 --tc 1 counts the tensor-core kernel `_glq_mm_e8p_kernel` (E8P_TC; --w64 1: index words of four, --stages: software pipeline
 depth, --nst 2 --sp 1: a 256-point second stage by byte permutes; KERNEL_NOTES.md G: `--tc 1 --bm 64 --bb 16 --bk8 16 --stages 3` and `--tc 1 --w64 1 --bm 64 --bb 16 --bk8 8 --stages 3`).
 
@@ -27,13 +28,13 @@ def main():
     src = ASTSource(fn=K._glq_mv_e8p_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
                     constexprs=dict(BB=a.bb, BM=a.bm, BK8=a.bk8, NST=a.nst, ASM=True, CM='', PF=a.pf, POPC=a.popc))
     if a.pairs:
-        names = ['xp_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N32', 'k32_split',
+        names = ['xp_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 't2_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N32', 'k32_split',
                  'stride_xpb', 'stride_q', 'stride_os', 'stride_ob']
-        sig = dict(zip(names, ['*i32', '*i64', '*i64', '*i64', '*fp32', '*fp32'] + ['i32'] * 8))
-        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST')})
+        sig = dict(zip(names, ['*i32', '*i64', '*i32' if a.sp else '*i64', '*i64', '*i64', '*fp32', '*fp32'] + ['i32'] * 8))
+        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2')})
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N32', 'k32_split')]
         src = ASTSource(fn=K._glq_mv_e8p_pairs_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
-                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst))
+                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, S2=a.sp))
     if a.tc:
         qt = '*i64' if a.w64 else '*i16'
         names = ['x_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 'l2_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N8', 'k8_split',

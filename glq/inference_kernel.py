@@ -8,11 +8,11 @@ Docs: https://example.invalid/glq/inference_kernel.html.md"""
 __all__ = ['E8P_BYTES', 'SMALL_BYTES', 'SMALL_NEG_BYTES', 'MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS',
            'RHT_BN_ROWS', 'RHT_KRON_HALF', 'RHT_KRON_M', 'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B',
            'E8P_TC', 'E8P_TC_MIN_B', 'E8P_TC_MAX_B', 'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN',
-           'E8P_POPC', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut',
-           'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut',
-           'decode_small_pairs_ref', 'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan',
-           'kernels_available', 'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul',
-           'glq_linear_forward', 'glq_layer_forward', 'register_kernels']
+           'E8P_PAIRS_SMALL', 'E8P_POPC', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'pack_codebook', 'unpack_codebook', 'is_e8p',
+           'codebook_lut', 'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table',
+           'small_pair_lut', 'decode_small_pairs_ref', 'glq_decode_ref', 'glq_dequant_matmul_ref',
+           'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform', 'plan_matmul',
+           'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_layer_forward', 'register_kernels']
 
 # %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
 import os, math, functools
@@ -436,6 +436,22 @@ if HAS_TRITON:
     fma.rn.f16x2 a, r2, $6, a;
     fma.rn.f16x2 $0, r3, $7, a;
     }""")
+    # $1 $2 the halves of a small_pair_table word, $3..$6 the activation pairs, $7 the running fp16x2 sum; out: $7 + the 8 products
+    _SMALL_PAIRS8 = tl.constexpr("""{
+    .reg .b32 a, b, t, r, s;
+    mov.b32 a, 0x44403C00;
+    mov.b32 b, 0xC4C0BC80;
+    prmt.b32 r, a, b, $1;
+    fma.rn.f16x2 s, r, $3, $7;
+    shr.u32 t, $1, 16;
+    prmt.b32 r, a, b, t;
+    fma.rn.f16x2 s, r, $4, s;
+    prmt.b32 r, a, b, $2;
+    fma.rn.f16x2 s, r, $5, s;
+    shr.u32 t, $2, 16;
+    prmt.b32 r, a, b, t;
+    fma.rn.f16x2 $0, r, $6, s;
+    }""")
     _ADD4H2 = tl.constexpr("{ .reg .b32 t; add.rn.f16x2 t, $1, $2; add.rn.f16x2 t, t, $3; add.rn.f16x2 $0, t, $4; }")
 
     @triton.jit
@@ -453,11 +469,20 @@ if HAS_TRITON:
                                          dtype=tl.int32, is_pure=True, pack=1)
 
     @triton.jit
-    def _glq_mv_e8p_pairs_kernel(xp_ptr, q1_ptr, q2_ptr, t_ptr, rs_ptr, out_ptr, B, M, N32, k32_split,
+    def _small_pairs_word(w, c: tl.constexpr, t_ptr, p0, p1, p2, p3, s):
+        "256-point index c of the int32 words w: decode by prmt from small_pair_table, multiply, add to the fp16x2 sums s"
+        t = tl.load(t_ptr + ((w >> (8 * c)) & 255))
+        return tl.inline_asm_elementwise(_SMALL_PAIRS8, "=r,r,r,r,r,r,r,r", [t.to(tl.int32), (t >> 32).to(tl.int32), p0, p1, p2, p3, s],
+                                         dtype=tl.int32, is_pure=True, pack=1)
+
+    @triton.jit
+    def _glq_mv_e8p_pairs_kernel(xp_ptr, q1_ptr, q2_ptr, t_ptr, t2_ptr, rs_ptr, out_ptr, B, M, N32, k32_split,
                                  stride_xpb, stride_q, stride_os, stride_ob,
-                                 BB: tl.constexpr, BM: tl.constexpr, BK32: tl.constexpr, NST: tl.constexpr):
+                                 BB: tl.constexpr, BM: tl.constexpr, BK32: tl.constexpr, NST: tl.constexpr, S2: tl.constexpr = 0):
         """BB batch rows (fp16, viewed as int32 pairs at `xp_ptr`) against 1 or 2 E8P stages whose indices are read as int64
-        words of 4 (`q*_ptr`, stride in words); `t_ptr`: e8p_pair_table. Partial sums per K split, as _glq_mv_e8p_kernel."""
+        words of 4 (`q*_ptr`, stride in words); `t_ptr`: e8p_pair_table. S2: the second stage is the 256-point codebook,
+        its uint8 indices read as int32 words of 4 at `q2_ptr` (same stride in words), decoded from small_pair_table at
+        `t2_ptr`. Partial sums per K split, as _glq_mv_e8p_kernel."""
         pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
         j0 = tl.arange(0, BK32)
@@ -482,7 +507,8 @@ if HAS_TRITON:
                 s1 = _e8p_pairs_word(w1b, c, t_ptr, p0, p1, p2, p3, xq, s1)
                 if NST == 2:
                     w2b, _ = tl.broadcast(w2, p0)
-                    s2 = _e8p_pairs_word(w2b, c, t_ptr, p0, p1, p2, p3, xq, s2)
+                    if S2: s2 = _small_pairs_word(w2b, c, t2_ptr, p0, p1, p2, p3, s2)
+                    else: s2 = _e8p_pairs_word(w2b, c, t_ptr, p0, p1, p2, p3, xq, s2)
             acc += _h2sum(s1)
             if NST == 2: acc += tl.load(rs_ptr) * _h2sum(s2)
         tl.store(out_ptr + pid_k * stride_os + rb[:, None] * stride_ob + rm[None, :], tl.sum(acc, axis=2),
@@ -944,6 +970,7 @@ E8P_TC_SMALL_PAIRS = 1    # its 256-point stage (3 bpw) by byte permutes from sm
 E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
 E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (e8p_pairs_h200.json, e8p_pairs_b1_h200.json, 2026-12-01)
 E8P_PAIRS_MIN = 1 << 25   # from m·n = 2^25 weights 4 warps and BK8 64; below, 8 warps and BK8 32 (m ≥ 4096) or 16, for more K splits
+E8P_PAIRS_SMALL = 0   # batch 1, E8P + 256-point (3 bpw): the byte-permute matvec with small_pair_table (built 2026-12-02, NOT TIMED: off)
 E8P_POPC = 1          # parity of the 7 sign bits by PTX popc on GPUs (2-6% faster: e8p_variants_h200.json); 0: shifts and xors
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
 IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels ('.cg': bypass L1, leaving it to the codebook table)
@@ -961,6 +988,8 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
     e8p = e8p and nst <= 2
     mm_max = E8P_MM_MAX_B if any_e8p else MM_MAX_B        # the generic kernel's E8P decode loses to dequantize + cuBLAS
     tc = bool(E8P_TC) and e8p_first and nst <= 2
+    s2 = bool(E8P_PAIRS_SMALL) and e8p_first and not e8p and nst == 2 and B == 1 and path in (None, 'mv')   # E8P + small pairs
+    if s2: path, e8p = 'mv', True
     if path is None and tc and e8p and E8P_TC_MIN_B <= B <= E8P_TC_MAX_B[nst]: path = 'mm'
     path = path or ('mv' if B <= (E8P_MV_MAX_B if e8p else MV_MAX_B) else 'mm' if B <= mm_max else 'dequant')
     n8 = n // 8
@@ -969,6 +998,7 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
         pairs, small = bool(E8P_PAIRS) and B == 1, m * n < E8P_PAIRS_MIN
         bk8 = (32 if m >= 4096 else 16) if pairs and small else 64 if BB == 1 else 32 if BB == 2 else 16
         base = dict(BM=32, BB=BB, BK8=bk8, num_warps=8 if pairs and small else 4, num_stages=3, e8p=True, PAIRS=int(pairs))
+        if s2: base['S2'] = 1
     elif path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
     elif path == 'mm' and tc:
         BB = 16 if B <= 16 else 32 if B <= 32 else 64 if B <= 64 else 128
@@ -1037,18 +1067,22 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
                                  num_warps=P['num_warps'], num_stages=P['num_stages'])
         return out
     if P['path'] == 'mv' and P.get('e8p'):
-        if not (len(Qs) <= 2 and all(is_e8p(cb) for cb in cbs)): raise ValueError("an e8p plan needs 1-2 stages, all E8P")
+        s2 = int(P.get('S2', 0)) and len(Qs) == 2 and masks[1] == 0xFF and _small_pairs_ok(cbs[1])
+        if not (len(Qs) <= 2 and is_e8p(cbs[0]) and (len(Qs) == 1 or is_e8p(cbs[1]) or s2)):
+            raise ValueError("an e8p plan needs 1-2 stages, all E8P (or E8P + 256-point with S2)")
         asm = not _interpreting() and xt.dtype == torch.float16 and xt.is_contiguous()   # PTX on fp16 pairs; else the float32 branch
         xp = xt.view(torch.int32) if asm else xt
         grid = (triton.cdiv(m, P['BM']), P['split'], triton.cdiv(B, P['BB']))
         if asm and int(P.get('PAIRS', 0)) and n % 32 == 0 and P['BK8'] % 4 == 0 and qs[0].stride(0) % 4 == 0 \
                 and all(q.data_ptr() % 8 == 0 for q in qs):
-            q64 = [q.view(torch.int64) for q in qs[:2]]
-            _glq_mv_e8p_pairs_kernel[grid](xp, q64[0], q64[1], e8p_pair_lut(cbs[0], xt.device), rsd, out, B, m, n // 32,
-                                           P['k8_split'] // 4, xp.stride(0), q64[0].stride(0), out.stride(0), out.stride(1),
-                                           BB=P['BB'], BM=P['BM'], BK32=P['BK8'] // 4, NST=len(Qs),
+            q64 = [qs[0].view(torch.int64), qs[1].view(torch.int32) if s2 else qs[1].view(torch.int64)]
+            t1 = e8p_pair_lut(cbs[0], xt.device)
+            _glq_mv_e8p_pairs_kernel[grid](xp, q64[0], q64[1], t1, small_pair_lut(cbs[1], xt.device) if s2 else t1, rsd, out, B, m,
+                                           n // 32, P['k8_split'] // 4, xp.stride(0), q64[0].stride(0), out.stride(0), out.stride(1),
+                                           BB=P['BB'], BM=P['BM'], BK32=P['BK8'] // 4, NST=len(Qs), S2=int(s2),
                                            num_warps=P['num_warps'], num_stages=P['num_stages'])
             return out
+        if s2: return glq_matmul_partials(xt, Qs, cbs, rs, plan_matmul(B, m, n, len(Qs), 'mv'), dot_dtype)   # no PTX here: generic
         _glq_mv_e8p_kernel[grid](xt, xp, qs[0], qs[1], luts[0], rsd, out, B, m, n // 8, P['k8_split'], xt.stride(0), xp.stride(0),
                                  qs[0].stride(0), out.stride(0), out.stride(1), BB=P['BB'], BM=P['BM'], BK8=P['BK8'], NST=len(Qs),
                                  ASM=asm, CM=common['CM'], PF=int(P.get('PF', E8P_PREFETCH)), POPC=int(P.get('POPC', E8P_POPC)),
