@@ -1016,8 +1016,11 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
 
 def _small_pairs_ok(cb) -> bool:
     "True when `cb` is a 256-point codebook `small_pair_table` can hold (doubled coordinates in {0, ±1, ±2, ±4})."
-    t = _table(cb)
-    return len(t) == 256 and bool(torch.isin((t * 2).round().abs(), torch.tensor([0., 1., 2., 4.])).all())
+    d = cb.__dict__
+    if '_glq_small_ok' not in d:            # once per codebook object: the forward must not redo it per call
+        t = _table(cb)
+        d['_glq_small_ok'] = len(t) == 256 and bool(torch.isin((t * 2).round().abs(), torch.tensor([0., 1., 2., 4.])).all())
+    return d['_glq_small_ok']
 
 _ZEROS = {}
 def _zero(device):
