@@ -22,6 +22,7 @@ TYPES = ['*fp16', '*i32', '*i16', '*i16', '*i32', '*fp32', '*fp32'] + ['i32'] * 
 def main():
     ap = argparse.ArgumentParser()
     for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0, tc=0, w64=0, stages=3, sp=0).items(): ap.add_argument(f'--{k}', type=int, default=v)
+    ap.add_argument('--dump', default='', help='also write the whole SASS to this file (to diff two builds)')
     a = ap.parse_args()
     sig = dict(zip(NAMES, TYPES)); sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK8', 'NST', 'ASM', 'CM', 'PF', 'POPC')})
     div = [i for i, n in enumerate(NAMES) if n not in ('B', 'M', 'N8', 'k8_split', 'stride_xb')]   # 16-divisible at run time
@@ -52,6 +53,7 @@ def main():
         f.write(k.asm['cubin']); f.flush()
         sass = subprocess.run([os.path.join(bin_, 'nvdisasm'), '-c', f.name], capture_output=True, text=True, check=True).stdout
         res = subprocess.run([os.path.join(bin_, 'cuobjdump'), '-res-usage', f.name], capture_output=True, text=True).stdout
+    if a.dump: open(a.dump, 'w').write(sass)
     lines = sass.splitlines()
     labels = [i for i, l in enumerate(lines) if re.match(r'^\.L_x_\d+:', l)]
     loop = max(([l for l in lines[s+1:e] if '/*' in l] for s, e in zip(labels, labels[1:] + [len(lines)])), key=len)

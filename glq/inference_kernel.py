@@ -54,13 +54,17 @@ def _e8p_kinds(cbs) -> dict:
     "`plan_matmul`'s E8P arguments for a layer's stage codebooks."
     return dict(e8p=all(is_e8p(cb) for cb in cbs), any_e8p=any(is_e8p(cb) for cb in cbs), e8p_first=is_e8p(cbs[0]) and len(cbs) <= 2)
 
+def _device_cached(cb, attr:str, device, make) -> Tensor:
+    "`make(cb)` on `device`, cached on the codebook object under `attr` (a raw table tensor is not cached)."
+    cache = cb.__dict__.setdefault(attr, {}) if not isinstance(cb, Tensor) else {}
+    key = str(torch.device(device))
+    if key not in cache: cache[key] = make(cb).to(device)
+    return cache[key]
+
 def codebook_lut(cb, device) -> Tensor:
     "What the kernels gather for codebook object `cb` on `device` (the packed table, or E8P's 256 words), cached on the object."
     if is_e8p(cb): return cb._tables(device)['table']
-    cache = cb.__dict__.setdefault('_glq_packed', {}) if not isinstance(cb, Tensor) else {}
-    key = str(torch.device(device))
-    if key not in cache: cache[key] = pack_codebook(_table(cb)).to(device)
-    return cache[key]
+    return _device_cached(cb, '_glq_packed', device, lambda c: pack_codebook(_table(c)))
 
 # %% ../nbs/12_inference_kernel.ipynb #17e33548
 E8P_BYTES = 0x0045423C    # fp16 high bytes of 1.0, 3.0, 5.0 (their low bytes are 0): bytes 4-6 of prmt(0, E8P_BYTES, selector)
@@ -74,10 +78,7 @@ def e8p_pair_table(cb:E8PCodebook) -> Tensor: # (256,) int64: four 16-bit prmt s
 
 def e8p_pair_lut(cb, device) -> Tensor:
     "`e8p_pair_table` of `cb` on `device`, cached on the object (what the matvec gathers when `E8P_PAIRS` is on)."
-    cache = cb.__dict__.setdefault('_glq_pairs', {})
-    key = str(torch.device(device))
-    if key not in cache: cache[key] = e8p_pair_table(cb).to(device)
-    return cache[key]
+    return _device_cached(cb, '_glq_pairs', device, e8p_pair_table)
 
 def _prmt(a:Tensor, b:Tensor, c:Tensor) -> Tensor:
     "PTX `prmt.b32` (default mode) on uint32 values held in int64 tensors: byte i of the result = byte c[4i:4i+3] of (b:a)."
@@ -88,6 +89,10 @@ def _prmt(a:Tensor, b:Tensor, c:Tensor) -> Tensor:
         if bool((sel & 8).any()): raise ValueError("selector with the sign-replicate bit set")
         out |= torch.stack(src, -1).gather(-1, (sel & 7)[..., None])[..., 0] << (8*i)
     return out
+
+def _f16_halves(r:Tensor) -> list: # [low half, high half] as float32: coordinates 2k and 2k+1 of pair k
+    "uint32 words (in int64 tensors) holding fp16x2 pairs -> their two halves as float32"
+    return [torch.where(h >= 32768, h - 65536, h).to(torch.int16).view(torch.float16).float() for h in (r & 0xFFFF, r >> 16)]
 
 def decode_e8p_pairs_ref(idx:Tensor, # E8P indices, any shape (int16 storage is read as unsigned)
                          lut:Tensor, # e8p_pair_table(cb)
@@ -100,9 +105,7 @@ def decode_e8p_pairs_ref(idx:Tensor, # E8P indices, any shape (int16 storage is 
     s8 = s7 + c * 128                                                 # bit 7: the eighth sign (bits 8-10 fall outside the masks)
     T = torch.full_like(q, E8P_BYTES); Z = torch.zeros_like(q); out = []
     for k, f in enumerate((lo, lo >> 16, hi, hi >> 16)):
-        r = _prmt(Z, T, f & 0xFFFF) ^ (((s8 * ((1 << (15 - k)) + (1 << (27 - k)))) & 0xFFFFFFFF) & 0x80008000)
-        for h in (r & 0xFFFF, r >> 16):                               # low half: coordinate 2k, high half: 2k+1
-            out.append(torch.where(h >= 32768, h - 65536, h).to(torch.int16).view(torch.float16).float())
+        out += _f16_halves(_prmt(Z, T, f & 0xFFFF) ^ (((s8 * ((1 << (15 - k)) + (1 << (27 - k)))) & 0xFFFFFFFF) & 0x80008000))
     return torch.stack(out, -1) + torch.where(((q >> 7) & 1).bool(), 0.5, -0.5)[..., None]
 
 # %% ../nbs/12_inference_kernel.ipynb #11cd773f
@@ -119,19 +122,13 @@ def small_pair_table(cb) -> Tensor: # (256,) int64: four 16-bit prmt selector fi
 
 def small_pair_lut(cb, device) -> Tensor:
     "`small_pair_table` of `cb` on `device`, cached on the object."
-    cache = cb.__dict__.setdefault('_glq_small_pairs', {})
-    key = str(torch.device(device))
-    if key not in cache: cache[key] = small_pair_table(cb).to(device)
-    return cache[key]
+    return _device_cached(cb, '_glq_small_pairs', device, small_pair_table)
 
 def decode_small_pairs_ref(idx:Tensor, lut:Tensor) -> Tensor: # idx.shape + (8,) float32, doubled coordinates
     "The kernels' byte-permute decode of a 256-point stage, bit for bit, in PyTorch."
     w = lut.to(idx.device)[idx.long() & 0xFF]
     A = torch.full_like(w, SMALL_BYTES); Bn = torch.full_like(w, SMALL_NEG_BYTES); out = []
-    for f in (w, w >> 16, w >> 32, w >> 48):
-        r = _prmt(A, Bn, f & 0xFFFF)
-        for h in (r & 0xFFFF, r >> 16):
-            out.append(torch.where(h >= 32768, h - 65536, h).to(torch.int16).view(torch.float16).float())
+    for f in (w, w >> 16, w >> 32, w >> 48): out += _f16_halves(_prmt(A, Bn, f & 0xFFFF))
     return torch.stack(out, -1)
 
 
@@ -404,21 +401,26 @@ if HAS_TRITON:
 
 # %% ../nbs/12_inference_kernel.ipynb #23c6a4ab
 if HAS_TRITON:
-    # $1 index, $2 $3 the halves of its e8p_pair_table word, $4..$7 the activation pairs, $8 their sum (fp16x2), $9 the running
-    # fp16x2 sum; out: $9 + the 8 products (doubled units) + shift x pair sum
-    _E8P_PAIRS8 = tl.constexpr("""{
-    .reg .b32 s7, t, c, s8, r0, r1, r2, r3, m, z, a;
+    # The E8P decode by byte permutes, shared by the matvec and the tensor-core kernel, in three parts: _SIGNS (the eighth sign
+    # from the parity, into s8), _SHIFT (h: the shift ±1/2 as an fp16x2 pair), _PERM (r0..r3: the four fp16x2 coordinate pairs,
+    # signed, without the shift); {q} the index, {lo} {hi} the halves of its e8p_pair_table word. The two kernels order the
+    # parts as they were measured (the same SASS as their hand-written PTX before it was shared).
+    _E8P_SIGNS = """
     mov.b32 z, 0;
-    and.b32 s7, $1, 127;
-    lop3.b32 t, $2, 256, s7, 0xEA;
+    and.b32 s7, {q}, 127;
+    lop3.b32 t, {lo}, 256, s7, 0xEA;
     popc.b32 c, t;
     shl.b32 c, c, 7;
-    add.u32 s8, c, s7;
-    prmt.b32 r0, z, 0x0045423C, $2;
-    shr.u32 t, $2, 16;
+    add.u32 s8, c, s7;"""
+    _E8P_SHIFT = """
+    mul.lo.u32 h, {q}, 0x01000100;
+    lop3.b32 h, h, 0x80008000, 0xB800B800, 0x6A;"""
+    _E8P_PERM = """
+    prmt.b32 r0, z, 0x0045423C, {lo};
+    shr.u32 t, {lo}, 16;
     prmt.b32 r1, z, 0x0045423C, t;
-    prmt.b32 r2, z, 0x0045423C, $3;
-    shr.u32 t, $3, 16;
+    prmt.b32 r2, z, 0x0045423C, {hi};
+    shr.u32 t, {hi}, 16;
     prmt.b32 r3, z, 0x0045423C, t;
     mul.lo.u32 m, s8, 0x08008000;
     lop3.b32 r0, r0, m, 0x80008000, 0x78;
@@ -427,10 +429,12 @@ if HAS_TRITON:
     mul.lo.u32 m, s8, 0x02002000;
     lop3.b32 r2, r2, m, 0x80008000, 0x78;
     mul.lo.u32 m, s8, 0x01001000;
-    lop3.b32 r3, r3, m, 0x80008000, 0x78;
-    mul.lo.u32 m, $1, 0x01000100;
-    lop3.b32 m, m, 0x80008000, 0xB800B800, 0x6A;
-    fma.rn.f16x2 a, m, $8, $9;
+    lop3.b32 r3, r3, m, 0x80008000, 0x78;"""
+    def _e8p_decode_ptx(order, **ops): return ''.join(part.format(**ops) for part in order)
+    # $1 index, $2 $3 the halves of its e8p_pair_table word, $4..$7 the activation pairs, $8 their sum (fp16x2), $9 the running
+    # fp16x2 sum; out: $9 + the 8 products (doubled units) + shift x pair sum
+    _E8P_PAIRS8 = tl.constexpr("{\n    .reg .b32 s7, t, c, s8, r0, r1, r2, r3, m, z, h, a;" + _e8p_decode_ptx((_E8P_SIGNS, _E8P_PERM, _E8P_SHIFT), q='$1', lo='$2', hi='$3') + """
+    fma.rn.f16x2 a, h, $8, $9;
     fma.rn.f16x2 a, r0, $4, a;
     fma.rn.f16x2 a, r1, $5, a;
     fma.rn.f16x2 a, r2, $6, a;
@@ -517,30 +521,7 @@ if HAS_TRITON:
 # %% ../nbs/12_inference_kernel.ipynb #02a515cf
 if HAS_TRITON:
     # $4 index, $5 $6 the halves of its e8p_pair_table word; out $0..$3: the four fp16x2 coordinate pairs, shift ±1/2 included
-    _E8P_DEC4 = tl.constexpr("""{
-    .reg .b32 s7, t, c, s8, z, m, h, r0, r1, r2, r3;
-    mov.b32 z, 0;
-    and.b32 s7, $4, 127;
-    lop3.b32 t, $5, 256, s7, 0xEA;
-    popc.b32 c, t;
-    shl.b32 c, c, 7;
-    add.u32 s8, c, s7;
-    mul.lo.u32 h, $4, 0x01000100;
-    lop3.b32 h, h, 0x80008000, 0xB800B800, 0x6A;
-    prmt.b32 r0, z, 0x0045423C, $5;
-    shr.u32 t, $5, 16;
-    prmt.b32 r1, z, 0x0045423C, t;
-    prmt.b32 r2, z, 0x0045423C, $6;
-    shr.u32 t, $6, 16;
-    prmt.b32 r3, z, 0x0045423C, t;
-    mul.lo.u32 m, s8, 0x08008000;
-    lop3.b32 r0, r0, m, 0x80008000, 0x78;
-    mul.lo.u32 m, s8, 0x04004000;
-    lop3.b32 r1, r1, m, 0x80008000, 0x78;
-    mul.lo.u32 m, s8, 0x02002000;
-    lop3.b32 r2, r2, m, 0x80008000, 0x78;
-    mul.lo.u32 m, s8, 0x01001000;
-    lop3.b32 r3, r3, m, 0x80008000, 0x78;
+    _E8P_DEC4 = tl.constexpr("{\n    .reg .b32 s7, t, c, s8, z, m, h, r0, r1, r2, r3;" + _e8p_decode_ptx((_E8P_SIGNS, _E8P_SHIFT, _E8P_PERM), q='$4', lo='$5', hi='$6') + """
     add.rn.f16x2 $0, r0, h;
     add.rn.f16x2 $1, r1, h;
     add.rn.f16x2 $2, r2, h;
@@ -571,21 +552,12 @@ if HAS_TRITON:
         return h.to(tl.int16).to(tl.float16, bitcast=True)
 
     @triton.jit
-    def _prmt_e8p(f):
-        "prmt(0, E8P_BYTES, f) on int32 selector fields (low 16 bits), in integer ops (the interpreter's branch)"
-        r = tl.zeros_like(f)
-        for i in tl.static_range(4):
-            sel = (f >> (4 * i)) & 15
-            r |= tl.where(sel >= 4, (0x0045423C >> (8 * (sel - 4))) & 255, 0) << (8 * i)
-        return r
-
-    @triton.jit
-    def _prmt_small(f):
-        "prmt(SMALL_BYTES, SMALL_NEG_BYTES, f) on int32 selector fields (low 16 bits), in integer ops (the interpreter's branch)"
+    def _prmt_emul(f, A: tl.constexpr, B: tl.constexpr):
+        "prmt(A, B, f) (default mode, selectors < 8) on int32 selector fields (low 16 bits), in integer ops: the interpreter's branch"
         r = tl.zeros_like(f)
         for i in tl.static_range(4):
             sel = (f >> (4 * i)) & 7
-            r |= tl.where(sel < 4, (0x44403C00 >> (8 * sel)) & 255, (-994001792 >> (8 * (sel - 4))) & 255) << (8 * i)   # -994001792: 0xC4C0BC80 as int32
+            r |= tl.where(sel < 4, (A >> (8 * sel)) & 255, (B >> (8 * (sel - 4))) & 255) << (8 * i)
         return r
 
     @triton.jit
@@ -596,8 +568,8 @@ if HAS_TRITON:
             r0, r1, r2, r3 = tl.inline_asm_elementwise(_SMALL_DEC4, "=r,=r,=r,=r,r,r", [tlo, thi],
                                                        dtype=(tl.int32, tl.int32, tl.int32, tl.int32), is_pure=True, pack=1)
         else:
-            r0 = _prmt_small(tlo & 0xFFFF); r1 = _prmt_small((tlo >> 16) & 0xFFFF)
-            r2 = _prmt_small(thi & 0xFFFF); r3 = _prmt_small((thi >> 16) & 0xFFFF)
+            r0 = _prmt_emul(tlo & 0xFFFF, 0x44403C00, -994001792); r1 = _prmt_emul((tlo >> 16) & 0xFFFF, 0x44403C00, -994001792)
+            r2 = _prmt_emul(thi & 0xFFFF, 0x44403C00, -994001792); r3 = _prmt_emul((thi >> 16) & 0xFFFF, 0x44403C00, -994001792)   # 0xC4C0BC80 as int32
         return (_f16(r0, False), _f16(r0, True), _f16(r1, False), _f16(r1, True),
                 _f16(r2, False), _f16(r2, True), _f16(r3, False), _f16(r3, True))
 
@@ -614,10 +586,10 @@ if HAS_TRITON:
         for i in tl.static_range(9): c += (x >> i) & 1
         s8 = s7 + (c << 7)
         sh = tl.where(((q >> 7) & 1) != 0, 0.5, -0.5).to(tl.float16)     # the shift, added in fp16 (exact)
-        r0 = _prmt_e8p(tlo & 0xFFFF) ^ (((s8 >> 0) & 1) << 15) ^ (((s8 >> 4) & 1) << 31)
-        r1 = _prmt_e8p((tlo >> 16) & 0xFFFF) ^ (((s8 >> 1) & 1) << 15) ^ (((s8 >> 5) & 1) << 31)
-        r2 = _prmt_e8p(thi & 0xFFFF) ^ (((s8 >> 2) & 1) << 15) ^ (((s8 >> 6) & 1) << 31)
-        r3 = _prmt_e8p((thi >> 16) & 0xFFFF) ^ (((s8 >> 3) & 1) << 15) ^ (((s8 >> 7) & 1) << 31)
+        r0 = _prmt_emul(tlo & 0xFFFF, 0, 0x0045423C) ^ (((s8 >> 0) & 1) << 15) ^ (((s8 >> 4) & 1) << 31)
+        r1 = _prmt_emul((tlo >> 16) & 0xFFFF, 0, 0x0045423C) ^ (((s8 >> 1) & 1) << 15) ^ (((s8 >> 5) & 1) << 31)
+        r2 = _prmt_emul(thi & 0xFFFF, 0, 0x0045423C) ^ (((s8 >> 2) & 1) << 15) ^ (((s8 >> 6) & 1) << 31)
+        r3 = _prmt_emul((thi >> 16) & 0xFFFF, 0, 0x0045423C) ^ (((s8 >> 3) & 1) << 15) ^ (((s8 >> 7) & 1) << 31)
         return (_f16(r0, False) + sh, _f16(r0, True) + sh, _f16(r1, False) + sh, _f16(r1, True) + sh,
                 _f16(r2, False) + sh, _f16(r2, True) + sh, _f16(r3, False) + sh, _f16(r3, True) + sh)
 
