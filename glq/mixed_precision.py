@@ -9,7 +9,7 @@ __all__ = ['rate_distortion', 'ldl_trace', 'predicted_proxy', 'linear_sensitivit
            'plan_table']
 
 # %% ../nbs/06b_mixed_precision.ipynb #dcc014e4
-import math
+import math, weakref
 from collections import Counter
 import torch
 import torch.nn.functional as F
@@ -75,8 +75,10 @@ def linear_sensitivity(model,                 # a causal LM (left unchanged)
     def hook(name):
         def f(mod, args, out):
             x = args[0]; key = (x.data_ptr(), tuple(x.shape))
-            if name not in group: group[name] = seen.get(key, name)     # the first linear to read a tensor holds its sum
-            seen.setdefault(key, name)
+            prev = seen.get(key)                                        # the same live tensor, not a freed one's address:
+            owner = prev[1] if prev is not None and prev[0]() is x else None    # address reuse gave other linears' Hessians
+            if name not in group: group[name] = owner or name           # the first linear to read a tensor holds its sum
+            if owner is None: seen[key] = (weakref.ref(x), name)
             if group[name] == name:
                 X = x.detach().reshape(-1, x.shape[-1]).float()
                 sums[name] = sums.get(name, 0) + X.T @ X; count[name] = count.get(name, 0) + X.shape[0]
