@@ -1,5 +1,5 @@
 """End-to-end batch-1 decode speed: a Llama-3-8B-shaped model (random weights, built locally from a LlamaConfig, no
-download) in bf16 vs GLQ 2 and 4 bpw (every decoder nn.Linear replaced by a GLQ layer with random indices and signs,
+download) in bf16 vs GLQ 2, 3 and 4 bpw (every decoder nn.Linear replaced by a GLQ layer with random indices and signs,
 run through glq.inference_kernel.glq_layer_forward; embeddings, norms and lm_head stay bf16), on a CUDA GPU.
 
 Usage (repo root): PYTHONPATH=. python3 benchmarks/bench_e2e.py [--layers 32] [--ctx 128] [--steps 100] [--out DIR] [--shared 0,1]
@@ -16,11 +16,11 @@ import argparse, json, os, sys, time, datetime, platform, inspect
 import torch, triton
 from torch import nn
 from transformers import LlamaConfig, LlamaForCausalLM, StaticCache
-from glq.codebook import E8ShellCodebook, E8PCodebook
+from glq.codebook import E8ShellCodebook, E8PCodebook, E8SmallCodebook
 from glq.inference_kernel import glq_layer_forward
 from glq.quantized_linear import group_shared_inputs
 
-CB = E8ShellCodebook(); E8P_CB = E8PCodebook()
+CB = E8ShellCodebook(); E8P_CB = E8PCodebook(); SMALL = E8SmallCodebook()
 
 class GLQLinear(nn.Module):
     "Minimal GLQ layer with the buffers glq_layer_forward reads (random record)."
@@ -29,13 +29,15 @@ class GLQLinear(nn.Module):
         self.in_features, self.out_features = n, m
         ri = lambda shape: torch.randint(-32768, 32768, shape, device=device, dtype=torch.int32, generator=gen).to(torch.int16)
         self.register_buffer('Qidxs', ri((m, n // 8)))
-        self.register_buffer('Qidxs2', ri((m, n // 8)) if bpw == 4 else None)
+        q2 = {4: lambda: ri((m, n // 8)), 3: lambda: torch.randint(0, 256, (m, n // 8), device=device, dtype=torch.int32, generator=gen).to(torch.uint8)}
+        self.register_buffer('Qidxs2', q2[bpw]() if bpw in q2 else None)          # 3 bpw: the 256-point second stage
         self.register_buffer('SU', torch.randint(0, 256, (m // 8,), device=device, generator=gen, dtype=torch.int32).to(torch.uint8))
         self.register_buffer('SV', torch.randint(0, 256, (n // 8,), device=device, generator=gen, dtype=torch.int32).to(torch.uint8))
         # Wscale: keeps activations O(1) through 32 random layers (codewords have norm ~3 per 8 weights)
         self.register_buffer('Wscale', torch.tensor([0.5 / n ** 0.5], device=device))
-        self.register_buffer('resid_scale', torch.tensor([0.29 if CB is not E8P_CB else 0.26], device=device) if bpw == 4 else torch.zeros(0, device=device))
-        self.codebooks = [CB] * (2 if bpw == 4 else 1)
+        rs = 0.49 if bpw == 3 else 0.29 if CB is not E8P_CB else 0.26
+        self.register_buffer('resid_scale', torch.tensor([rs], device=device) if bpw in (3, 4) else torch.zeros(0, device=device))
+        self.codebooks = {2: [CB], 3: [CB, SMALL], 4: [CB, CB]}[bpw]
         self.bias = None
     def forward(self, x): return glq_layer_forward(self, x)
 

@@ -3,7 +3,7 @@ ptxas that Triton bundles, disassembles it with Triton's nvdisasm, and counts th
 block (the K loop) per index, plus registers and spills. The numbers in KERNEL_NOTES.md (E) come from this script.
 
 --pairs 1 counts `_glq_mv_e8p_pairs_kernel` instead (byte-permute decode, E8P_PAIRS; BK8 = 4 x its BK32; with --nst 2 --sp 1
-its second stage is the 256-point codebook, E8P_PAIRS_SMALL).
+its second stage is the 256-point codebook, E8P_PAIRS_SMALL; --g 2|3: the merged launch of 2-3 siblings, MERGE_GROUPS).
 --tc 1 counts the tensor-core kernel `_glq_mm_e8p_kernel` (E8P_TC; --w64 1: index words of four, --stages: software pipeline
 depth, --nst 2 --sp 1: a 256-point second stage by byte permutes; KERNEL_NOTES.md G: `--tc 1 --bm 64 --bb 16 --bk8 16 --stages 3` and `--tc 1 --w64 1 --bm 64 --bb 16 --bk8 8 --stages 3`).
 
@@ -21,32 +21,34 @@ TYPES = ['*fp16', '*i32', '*i16', '*i16', '*i32', '*fp32', '*fp32'] + ['i32'] * 
 
 def main():
     ap = argparse.ArgumentParser()
-    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0, tc=0, w64=0, stages=3, sp=0).items(): ap.add_argument(f'--{k}', type=int, default=v)
+    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0, tc=0, w64=0, stages=3, sp=0, g=1).items(): ap.add_argument(f'--{k}', type=int, default=v)
     ap.add_argument('--dump', default='', help='also write the whole SASS to this file (to diff two builds)')
     a = ap.parse_args()
-    sig = dict(zip(NAMES, TYPES)); sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK8', 'NST', 'ASM', 'CM', 'PF', 'POPC')})
+    sig = dict(zip(NAMES, TYPES)); sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK8', 'NST', 'ASM', 'CM', 'PF', 'POPC', 'PDL', 'PFL')})
     div = [i for i, n in enumerate(NAMES) if n not in ('B', 'M', 'N8', 'k8_split', 'stride_xb')]   # 16-divisible at run time
     src = ASTSource(fn=K._glq_mv_e8p_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
-                    constexprs=dict(BB=a.bb, BM=a.bm, BK8=a.bk8, NST=a.nst, ASM=True, CM='', PF=a.pf, POPC=a.popc))
+                    constexprs=dict(BB=a.bb, BM=a.bm, BK8=a.bk8, NST=a.nst, ASM=True, CM='', PF=a.pf, POPC=a.popc, PDL=0, PFL=0))
     if a.pairs:
         names = ['xp_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 't2_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N32', 'k32_split',
-                 'stride_xpb', 'stride_q', 'stride_os', 'stride_ob']
-        sig = dict(zip(names, ['*i32', '*i64', '*i32' if a.sp else '*i64', '*i64', '*i64', '*fp32', '*fp32'] + ['i32'] * 8))
-        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2')})
+                 'stride_xpb', 'stride_q', 'stride_os', 'stride_ob', 'qb1_ptr', 'qb2_ptr', 'qc1_ptr', 'qc2_ptr', 'rsb_ptr', 'rsc_ptr',
+                 'MA', 'MB', 'stride_xg']
+        q2t = '*i32' if a.sp else '*i64'
+        sig = dict(zip(names, ['*i32', '*i64', q2t, '*i64', '*i64', '*fp32', '*fp32'] + ['i32'] * 8 + ['*i64', q2t, '*i64', q2t, '*fp32', '*fp32'] + ['i32'] * 3))
+        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2', 'G', 'PDL', 'PFL')})
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N32', 'k32_split')]
         src = ASTSource(fn=K._glq_mv_e8p_pairs_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
-                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, S2=a.sp))
+                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, S2=a.sp, G=a.g, PDL=0, PFL=0))
     if a.tc:
         qt = '*i64' if a.w64 else '*i16'
         names = ['x_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 'l2_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N8', 'k8_split',
                  'stride_xb', 'stride_q', 'stride_os', 'stride_ob']
         q2t = ('*i32' if a.w64 else '*u8') if a.sp else qt
         sig = dict(zip(names, ['*fp16', qt, q2t, '*i64', '*i64' if a.sp else '*i32', '*fp32', '*fp32'] + ['i32'] * 8))
-        sig.update({k: 'constexpr' for k in ('BM', 'BB', 'BK8', 'NST', 'M2', 'DOT', 'ASM', 'W64', 'SP')})
+        sig.update({k: 'constexpr' for k in ('BM', 'BB', 'BK8', 'NST', 'M2', 'DOT', 'ASM', 'W64', 'SP', 'PDL', 'PFL')})
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N8', 'k8_split')]
         src = ASTSource(fn=K._glq_mm_e8p_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
                         constexprs=dict(BM=a.bm, BB=a.bb, BK8=a.bk8, NST=a.nst, M2=0xFF if a.sp else 1, DOT=K.tl.float16, ASM=True,
-                                        W64=a.w64, SP=a.sp))
+                                        W64=a.w64, SP=a.sp, PDL=0, PFL=0))
     k = triton.compile(src, target=GPUTarget('cuda', 90, 32), options={'num_warps': a.warps, 'num_stages': a.stages})
     bin_ = os.path.join(os.path.dirname(triton.__file__), 'backends', 'nvidia', 'bin')
     with tempfile.NamedTemporaryFile(suffix='.cubin') as f:
