@@ -9,7 +9,7 @@ __all__ = ['PDL', 'PDL_MM', 'PDL_TC', 'PDL_PREFETCH_MAX', 'E8P_BYTES', 'SMALL_BY
            'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS', 'RHT_BN_ROWS', 'RHT_KRON_HALF', 'RHT_KRON_M',
            'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC', 'E8P_TC_MIN_B', 'E8P_TC_MAX_B',
            'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC',
-           'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'pack_codebook', 'unpack_codebook', 'is_e8p',
+           'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'pack_codebook', 'unpack_codebook', 'is_e8p',
            'codebook_lut', 'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table',
            'small_pair_lut', 'decode_small_pairs_ref', 'glq_decode_ref', 'glq_dequant_matmul_ref',
            'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform', 'plan_matmul',
@@ -818,10 +818,10 @@ if HAS_TRITON:
 if HAS_TRITON:
     @triton.jit
     def _rht_kron_kernel(in_ptr, out_ptr, sign_ptr, bias_ptr, scale_ptr, hr_ptr, mt_ptr,
-                         n_split, n_rows, stride_split, stride_in, stride_out, scale, in_rows, stride_sign,
+                         n_split, n_rows, stride_split, stride_in, stride_out, scale, in_rows, stride_sign, sign_rows,
                          R: tl.constexpr, Q: tl.constexpr, RP: tl.constexpr, QP: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr,
                          BB: tl.constexpr, SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_SCALE_PTR: tl.constexpr,
-                         PREC: tl.constexpr, HALF: tl.constexpr, PDL: tl.constexpr = 0):
+                         PREC: tl.constexpr, HALF: tl.constexpr, PDL: tl.constexpr = 0, GS: tl.constexpr = 0):
         jn = tl.program_id(1) * BN + tl.arange(0, BN)
         t = tl.arange(0, BB * RP)                       # BB rows of R sub-rows each, stacked
         row = tl.program_id(0) * BB + t // RP; r = t % RP
@@ -836,7 +836,7 @@ if HAS_TRITON:
             for s in range(n_split):
                 x += tl.load(in_ptr + s * stride_split + (row % in_rows)[:, None] * stride_in + off, mask=m, other=0.).to(tl.float32)
             if SIGN_IN:
-                bits = tl.load(sign_ptr + (row // in_rows)[:, None] * stride_sign + off // 8, mask=m, other=0).to(tl.int32)
+                bits = tl.load(sign_ptr + (row // sign_rows)[:, None] * stride_sign + off // 8, mask=m, other=0).to(tl.int32)
                 x = tl.where(((bits >> (off % 8)) & 1) != 0, -x, x)
             mt = tl.load(mt_ptr + kq[:, None] * QP + jn[None, :])
             if HALF: acc = tl.dot(x.to(tl.float16), mt.to(tl.float16), acc)
@@ -846,12 +846,18 @@ if HAS_TRITON:
         offb = r[:, None] * Q + jn[None, :]
         mb = ok[:, None] & (jn[None, :] < Q)
         sc = scale
-        if HAS_SCALE_PTR: sc = sc * tl.load(scale_ptr).to(tl.float32)
-        y = y * sc
+        if GS:                                          # sign group g = row // sign_rows has its own scale and bias row
+            if HAS_SCALE_PTR: y = y * (sc * tl.load(scale_ptr + row // sign_rows, mask=row < n_rows, other=0.).to(tl.float32))[:, None]
+            else: y = y * sc
+        else:
+            if HAS_SCALE_PTR: sc = sc * tl.load(scale_ptr).to(tl.float32)
+            y = y * sc
         if not SIGN_IN:
-            bits = tl.load(sign_ptr + (row // in_rows)[:, None] * stride_sign + offb // 8, mask=mb, other=0).to(tl.int32)
+            bits = tl.load(sign_ptr + (row // sign_rows)[:, None] * stride_sign + offb // 8, mask=mb, other=0).to(tl.int32)
             y = tl.where(((bits >> (offb % 8)) & 1) != 0, -y, y)
-        if HAS_BIAS: y += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
+        if HAS_BIAS:
+            if GS: y += tl.load(bias_ptr + (row // sign_rows)[:, None] * (R * Q) + offb, mask=mb, other=0.).to(tl.float32)
+            else: y += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
         tl.store(out_ptr + row[:, None] * stride_out + offb, y.to(out_ptr.dtype.element_ty), mask=mb)
 
 # %% ../nbs/12_inference_kernel.ipynb #d531e389
@@ -957,19 +963,30 @@ def _rht_gemm(xs:Tensor, signs:Tensor, P:dict, inverse:bool, scale, scale_ptr, b
     return y if bias is None else y + bias.float()
 
 def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_split` > 1)
-                  signs:Tensor, # (n/8,) packed sign bits, or (G, n/8): G transforms of the same rows (forward only)
+                  signs:Tensor, # (n/8,) packed sign bits, or (G, n/8): forward, G transforms of the same rows; inverse, one per group of rows
                   inverse:bool=False, # False: fwht(signs ⊙ x); True: signs ⊙ ifwht(x)
                   scale:float=1.0, # multiplies the transform
-                  scale_ptr:Tensor|None=None, # a device scalar that also multiplies it (e.g. Wscale)
-                  bias:Tensor|None=None, # (n,) added at the end (inverse only)
+                  scale_ptr:Tensor|None=None, # a device scalar that also multiplies it (e.g. Wscale); (G,) inverse with G signs
+                  bias:Tensor|None=None, # (n,) added at the end (inverse only); (G, n) inverse with G signs
                   out_dtype=None, out:Tensor|None=None,
                   impl:str|None=None, # 'kron', 'tile' or 'gemm' (default: `RHT_IMPL`)
                   bn:int|None=None, bb:int|None=None) -> Tensor: # (B, n); bn, bb: kron kernel columns / rows per program
-    "The RHT of each row (falls back to `glq.hadamard` for widths that need too large a tile). G sign vectors: (G, B, n)."
+    """The RHT of each row (falls back to `glq.hadamard` for widths that need too large a tile). G sign vectors: (G, B, n); forward,
+    the same B rows under each; inverse, x has G·B rows (sibling layers' outputs, group g = rows g·B … g·B+B−1) and group g
+    takes signs[g], scale_ptr[g] and bias[g]."""
     n = x.shape[-1]; rows = x.shape[-2]
-    G = signs.shape[0] if signs.ndim == 2 else 1         # G > 1: one input, several sign vectors (linears sharing an input)
-    if G > 1 and (inverse or x.ndim != 2 or out is not None): raise ValueError("several sign vectors: forward transforms of (B, n) rows only")
-    each = lambda: torch.stack([rht_transform(x, s, scale=scale, scale_ptr=scale_ptr, out_dtype=out_dtype, impl=impl, bn=bn) for s in signs])
+    G = signs.shape[0] if signs.ndim == 2 else 1         # G > 1: linears sharing an input (forward) or an output launch (inverse)
+    if G > 1 and out is not None: raise ValueError("several sign vectors: no `out`")
+    if G > 1 and not inverse and x.ndim != 2: raise ValueError("several sign vectors, forward: (B, n) rows only")
+    if G > 1 and inverse and (rows % G or (scale_ptr is not None and scale_ptr.numel() != G) or (bias is not None and bias.shape != (G, n))):
+        raise ValueError(f"several sign vectors, inverse: {rows} rows must be G = {G} groups, scale_ptr (G,), bias (G, n)")
+    gs = G > 1 and inverse
+    def each():
+        if not gs: return torch.stack([rht_transform(x, s, scale=scale, scale_ptr=scale_ptr, out_dtype=out_dtype, impl=impl, bn=bn) for s in signs])
+        x3, b = (x if x.ndim == 3 else x[None]), rows // G
+        return torch.stack([rht_transform(x3[:, g * b:(g + 1) * b], signs[g], inverse=True, scale=scale,
+                                          scale_ptr=None if scale_ptr is None else scale_ptr.reshape(-1)[g:g + 1],
+                                          bias=None if bias is None else bias[g], out_dtype=out_dtype, impl=impl, bn=bn) for g in range(G)])
     out_dtype = out_dtype or x.dtype
     P = rht_plan(n, x.device)
     xs = x if x.ndim == 3 else x[None]
@@ -982,26 +999,28 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
         if bias is not None: y = y + bias.float()
         return y.to(out_dtype)
     if xs.stride(-1) != 1: xs = xs.contiguous()
-    impl, bn = _rht_choice(P, rows, inverse, impl, bn)       # as for one sign vector: the same tiles, the same bits
-    if G > 1 and (impl != 'kron' or bias is not None): return each()
+    impl, bn = _rht_choice(P, rows // G if gs else rows, inverse, impl, bn)   # as for one sign vector: the same tiles, the same bits
+    if G > 1 and (impl != 'kron' or (bias is not None and not gs)): return each()
     if impl == 'gemm':
         y = _rht_gemm(xs, signs, P, inverse, scale, scale_ptr, bias)
         if out is None: return y.to(out_dtype)
         return out.copy_(y)
-    if out is None: out = torch.empty(G * rows, n, dtype=out_dtype, device=x.device)
+    n_out = rows if gs else G * rows
+    if out is None: out = torch.empty(n_out, n, dtype=out_dtype, device=x.device)
     if impl == 'kron':
         BN, RP, QP = bn, P['KRP'], P['KQP']
         BB = 1 if G > 1 else bb or (max(1, RHT_KRON_M // RP) if rows > RHT_BN_ROWS and RHT_KRON_M else 1)
         BK = min(QP, 64)
-        _rht_kron_kernel[(triton.cdiv(G * rows, BB), QP // BN)](
+        _rht_kron_kernel[(triton.cdiv(n_out, BB), QP // BN)](
             xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else P['k_hr'],
             _kron_left(P, BB), P['k_mt_inv'] if inverse else P['k_mt_fwd'],
-            xs.shape[0], G * rows, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, signs.stride(0) if G > 1 else 0,
+            xs.shape[0], n_out, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, signs.stride(0) if G > 1 else 0,
+            rows // G if gs else rows,
             R=P['KR'], Q=P['KQ'], RP=RP, QP=QP, BN=BN, BK=BK, BB=BB, SIGN_IN=not inverse,
             HAS_BIAS=bias is not None, HAS_SCALE_PTR=scale_ptr is not None, PREC=_prec(),
-            HALF=RHT_KRON_HALF and not inverse and not _interpreting(),
+            HALF=RHT_KRON_HALF and not inverse and not _interpreting(), GS=int(gs),
             num_warps=4 if BB * RP * BN <= 4096 else 8, **_pdl_kw(x.device))
-        return out if G == 1 else out.view(G, rows, n)
+        return out if G == 1 else out.view(G, n_out // G, n)
     hb = P['hb_inv'] if inverse else P['hb_fwd']
     _rht_kernel[(rows,)](xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else hb,
                          hb, P['hr'], P['hc'], xs.shape[0], xs.stride(0), xs.stride(1), out.stride(0),
@@ -1221,6 +1240,7 @@ def _group_rotated(layer, x:Tensor, dt) -> Tensor|None:
     return xt
 
 MERGE_GROUPS = 1   # batch 1: the siblings of an InputGroup (q/k/v, gate/up) multiply in one launch of the byte-permute matvec
+MERGE_OUT = 0      # ... and siblings of equal width run their output RHTs in one launch too (k/v, gate/up; built 2026-12-02, NOT TIMED: off)
 
 def glq_group_partials(xt:Tensor, # (G, B, n) the siblings' rotated inputs (fp16 on a GPU)
                        stages:list, # per sibling (Qs, cbs, rs), as `_layer_stages` gives them; the same codebooks for all
@@ -1250,9 +1270,9 @@ def glq_group_partials(xt:Tensor, # (G, B, n) the siblings' rotated inputs (fp16
     return out
 
 def _merge_plan(g, x:Tensor) -> dict|None:
-    "The merged launch of group `g` for input `x`: (plan, stages, offsets), or None where it does not apply; cached per group."
+    "The merged launch of group `g` for input `x`: (plan, stages, offsets, output sets), or None where it does not apply; cached per group."
     layers = g.layers; c = g.cache
-    key = (MERGE_GROUPS, str(x.device), x.shape[-1]) + tuple(l.Qidxs.data_ptr() for l in layers)
+    key = (MERGE_GROUPS, MERGE_OUT, str(x.device), x.shape[-1]) + tuple(l.Qidxs.data_ptr() for l in layers)
     if c.get('merge_key') != key:
         st = [_layer_stages(l) for l in layers]; res = None
         same = all(len(cbs) == len(st[0][1]) and all(a is b for a, b in zip(cbs, st[0][1])) for _, cbs, _ in st)
@@ -1262,26 +1282,68 @@ def _merge_plan(g, x:Tensor) -> dict|None:
             ok = (P['path'] == 'mv' and (int(P.get('PAIRS', 0)) or int(P.get('S2', 0))) and n % 32 == 0 and P['BK8'] % 4 == 0
                   and P['k8_split'] % 4 == 0 and all(l.out_features % P['BM'] == 0 for l in layers[:-1])
                   and all(q.is_contiguous() and q.data_ptr() % 8 == 0 and q.device == x.device for Qs, _, _ in st for q in Qs))
-            if ok: res = (P, st, [sum(l.out_features for l in layers[:k]) for k in range(len(layers))])
+            if ok: res = (P, st, [sum(l.out_features for l in layers[:k]) for k in range(len(layers))], _out_sets(layers))
         c.update(merge_key=key, merge=res)
     return c['merge']
 
-def _group_part(layer, x:Tensor) -> Tensor|None:
-    "`layer`'s (S, 1, m) partial sums from its group's merged launch (run by the first sibling called with this input), or None."
-    g, i = layer.input_group; c = g.cache
-    if x.numel() != x.shape[-1]: return None                  # batch 1 only
-    M = _merge_plan(g, x)
-    if M is None: return None
-    P, st, offs = M
+def _out_sets(layers) -> list:
+    "Runs of consecutive siblings that share an output launch (MERGE_OUT): equal width, all with or all without bias."
+    sets = [[0]]
+    for j in range(1, len(layers)):
+        a, b = layers[sets[-1][-1]], layers[j]
+        if MERGE_OUT and a.out_features == b.out_features and (getattr(a, 'bias', None) is None) == (getattr(b, 'bias', None) is None):
+            sets[-1].append(j)
+        else: sets.append([j])
+    return [tuple(s) for s in sets]
+
+def _merged_for(layer, x:Tensor, M) -> Tensor:
+    "The group's merged (S, 1, Σm) partial sums for `x`: computed by the first sibling called with it (again if `layer` already took its share)."
+    g, i = layer.input_group; c = g.cache; P, st = M[0], M[1]
     if c.get('mx') is not x or c.get('mver') != x._version or i not in c.get('mleft', ()):
         key = (str(x.device),) + tuple(l.SV.data_ptr() for l in g.layers)
         if c.get('sv_key') != key: c.update(sv=torch.stack([l.SV.to(x.device) for l in g.layers]), sv_key=key)
         x2 = x.reshape(1, x.shape[-1])
         xt = rht_transform(x2 if x2.stride(-1) == 1 else x2.contiguous(), c['sv'], out_dtype=_dot_dtype(None))   # (G, 1, n)
         c.update(mx=x, mver=x._version, mpart=glq_group_partials(xt, st, P), mleft=set(range(len(st))))
-    part = c['mpart'][:, :, offs[i]:offs[i] + layer.out_features]; c['mleft'].discard(i)
-    if not c['mleft']: c.pop('mx'); c.pop('mpart')           # every sibling has its slice: let the buffer go
+    return c['mpart']
+
+def _took(g, members):
+    "`members` of group `g` have their share of the merged partial sums: once all have, let the buffer go."
+    c = g.cache; c['mleft'] -= set(members)
+    if not c['mleft']: c.pop('mx'); c.pop('mpart')
+
+def _group_part(layer, x:Tensor) -> Tensor|None:
+    "`layer`'s (S, 1, m) partial sums from its group's merged launch, or None where that does not apply."
+    g, i = layer.input_group
+    if x.numel() != x.shape[-1]: return None                  # batch 1 only
+    M = _merge_plan(g, x)
+    if M is None: return None
+    part = _merged_for(layer, x, M)[:, :, M[2][i]:M[2][i] + layer.out_features]; _took(g, [i])
     return part
+
+def _group_out(layer, x:Tensor) -> Tensor|None:
+    "`layer`'s output when it shares an output launch with siblings of its width (MERGE_OUT), else None."
+    g, i = layer.input_group; c = g.cache
+    if not MERGE_OUT or x.numel() != x.shape[-1]: return None
+    M = _merge_plan(g, x)
+    if M is None: return None
+    s = next(s for s in M[3] if i in s)
+    if len(s) < 2: return None
+    outs = c.setdefault('outs', {}); e = outs.get(s)
+    if e is None or e[0] is not x or e[1] != x._version or i not in e[3]:
+        mp = _merged_for(layer, x, M); _took(g, s)
+        ls = [g.layers[j] for j in s]; m = ls[0].out_features
+        key = (str(x.device),) + tuple(t.data_ptr() for l in ls for t in (l.SU, l.Wscale) + ((l.bias,) if l.bias is not None else ()))
+        stk = c.setdefault('out_stacks', {})
+        if stk.get(s, (None,))[0] != key:
+            stk[s] = (key, torch.stack([l.SU.to(x.device) for l in ls]), torch.cat([l.Wscale.to(x.device).float().reshape(1) for l in ls]),
+                      torch.stack([l.bias.detach().to(x.device) for l in ls]) if ls[0].bias is not None else None)
+        _, su, ws, bias = stk[s]
+        part = mp[:, :, M[2][s[0]]:M[2][s[0]] + len(s) * m].reshape(mp.shape[0], len(s), m)     # the set's rows, one per sibling
+        e = outs[s] = [x, x._version, rht_transform(part, su, inverse=True, scale=0.5, scale_ptr=ws, bias=bias, out_dtype=x.dtype), set(s)]
+    e[3].discard(i); y = e[2][s.index(i)]
+    if not e[3]: outs.pop(s)                                  # every sibling has its output
+    return y.reshape(*x.shape[:-1], layer.out_features)
 
 def glq_layer_forward(layer, # module with the GLQ record as buffers (see above)
                       x:Tensor, # (..., in_features)
@@ -1292,6 +1354,8 @@ def glq_layer_forward(layer, # module with the GLQ record as buffers (see above)
     if x.shape[-1] != layer.in_features: raise ValueError(f"input has {x.shape[-1]} features, the layer expects {layer.in_features}")
     if kernels_available(x):
         grouped = getattr(layer, 'input_group', None) is not None
+        y = _group_out(layer, x) if grouped and path is None else None
+        if y is not None: return y
         part = _group_part(layer, x) if grouped and path is None else None
         xt = _group_rotated(layer, x, _dot_dtype(None)) if grouped and part is None else None
         return glq_linear_forward(x, Qs[0], layer.SU, layer.SV, layer.Wscale, cbs[0], Qs[1] if len(Qs) > 1 else None,
