@@ -826,6 +826,7 @@ if HAS_TRITON:
         t = tl.arange(0, BB * RP)                       # BB rows of R sub-rows each, stacked
         row = tl.program_id(0) * BB + t // RP; r = t % RP
         ok = (r < R) & (row < n_rows)
+        grp = row // sign_rows if GS else row // in_rows      # the sign vector of each row (GS: groups of sign_rows rows)
         _pdl_wait(PDL)
         acc = tl.zeros((BB * RP, BN), tl.float32)
         for k0 in tl.static_range(0, QP, BK):
@@ -836,7 +837,7 @@ if HAS_TRITON:
             for s in range(n_split):
                 x += tl.load(in_ptr + s * stride_split + (row % in_rows)[:, None] * stride_in + off, mask=m, other=0.).to(tl.float32)
             if SIGN_IN:
-                bits = tl.load(sign_ptr + (row // sign_rows)[:, None] * stride_sign + off // 8, mask=m, other=0).to(tl.int32)
+                bits = tl.load(sign_ptr + grp[:, None] * stride_sign + off // 8, mask=m, other=0).to(tl.int32)
                 x = tl.where(((bits >> (off % 8)) & 1) != 0, -x, x)
             mt = tl.load(mt_ptr + kq[:, None] * QP + jn[None, :])
             if HALF: acc = tl.dot(x.to(tl.float16), mt.to(tl.float16), acc)
@@ -847,16 +848,16 @@ if HAS_TRITON:
         mb = ok[:, None] & (jn[None, :] < Q)
         sc = scale
         if GS:                                          # sign group g = row // sign_rows has its own scale and bias row
-            if HAS_SCALE_PTR: y = y * (sc * tl.load(scale_ptr + row // sign_rows, mask=row < n_rows, other=0.).to(tl.float32))[:, None]
+            if HAS_SCALE_PTR: y = y * (sc * tl.load(scale_ptr + grp, mask=row < n_rows, other=0.).to(tl.float32))[:, None]
             else: y = y * sc
         else:
             if HAS_SCALE_PTR: sc = sc * tl.load(scale_ptr).to(tl.float32)
             y = y * sc
         if not SIGN_IN:
-            bits = tl.load(sign_ptr + (row // sign_rows)[:, None] * stride_sign + offb // 8, mask=mb, other=0).to(tl.int32)
+            bits = tl.load(sign_ptr + grp[:, None] * stride_sign + offb // 8, mask=mb, other=0).to(tl.int32)
             y = tl.where(((bits >> (offb % 8)) & 1) != 0, -y, y)
         if HAS_BIAS:
-            if GS: y += tl.load(bias_ptr + (row // sign_rows)[:, None] * (R * Q) + offb, mask=mb, other=0.).to(tl.float32)
+            if GS: y += tl.load(bias_ptr + grp[:, None] * (R * Q) + offb, mask=mb, other=0.).to(tl.float32)
             else: y += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
         tl.store(out_ptr + row[:, None] * stride_out + offb, y.to(out_ptr.dtype.element_ty), mask=mb)
 
