@@ -34,10 +34,10 @@ def main():
                  'MA', 'MB', 'stride_xg']
         q2t = '*i32' if a.sp else '*i64'
         sig = dict(zip(names, ['*i32', '*i64', q2t, '*i64', '*i64', '*fp32', '*fp32'] + ['i32'] * 8 + ['*i64', q2t, '*i64', q2t, '*fp32', '*fp32'] + ['i32'] * 3))
-        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2', 'G', 'PDL', 'PFL')})
+        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2', 'G', 'PDL', 'PFL', 'ASM')})
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N32', 'k32_split')]
         src = ASTSource(fn=K._glq_mv_e8p_pairs_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
-                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, S2=a.sp, G=a.g, PDL=0, PFL=0))
+                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, S2=a.sp, G=a.g, PDL=0, PFL=0, ASM=1))
     if a.tc:
         qt = '*i64' if a.w64 else '*i16'
         names = ['x_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 'l2_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N8', 'k8_split',

@@ -547,14 +547,15 @@ if HAS_TRITON:
                                  stride_xpb, stride_q, stride_os, stride_ob,
                                  qb1_ptr, qb2_ptr, qc1_ptr, qc2_ptr, rsb_ptr, rsc_ptr, MA, MB, stride_xg,
                                  BB: tl.constexpr, BM: tl.constexpr, BK32: tl.constexpr, NST: tl.constexpr, S2: tl.constexpr = 0,
-                                 PDL: tl.constexpr = 0, PFL: tl.constexpr = 0, G: tl.constexpr = 1):
+                                 PDL: tl.constexpr = 0, PFL: tl.constexpr = 0, G: tl.constexpr = 1, ASM: tl.constexpr = 1):
         """BB batch rows (fp16, viewed as int32 pairs at `xp_ptr`) against 1 or 2 E8P stages whose indices are read as int64
         words of 4 (`q*_ptr`, stride in words); `t_ptr`: e8p_pair_table. S2: the second stage is the 256-point codebook,
         its uint8 indices read as int32 words of 4 at `q2_ptr` (same stride in words), decoded from small_pair_table at
         `t2_ptr`. Partial sums per K split, as _glq_mv_e8p_kernel. G = 2 or 3: the output rows are those of G sibling layers
         one after the other (rows [0, MA) the first, [MA, MA + MB) the second, the rest the third; MA, MB multiples of BM), each
         with its own indices (`q*_ptr`, `qb*_ptr`, `qc*_ptr`), ρ2 (`rs_ptr`, `rsb_ptr`, `rsc_ptr`) and rotated input (sibling g's
-        at `xp_ptr + g·stride_xg`)."""
+        at `xp_ptr + g·stride_xg`). ASM = 0 (the interpreter): `xp_ptr` points at float32 activations, each index is decoded by
+        the same bit arithmetic in integer ops (`_e8p_coords16`, `_small_coords16`) and the products are summed in float32."""
         pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
         j0 = tl.arange(0, BK32)
@@ -576,22 +577,38 @@ if HAS_TRITON:
             w2 = w1
             if NST == 2: w2 = tl.load(q2_at + rl[:, None] * stride_q + j[None, :], mask=qm, other=0)[None, :, :]
             xm = (rb[:, None] < B) & jm[None, :]
-            s1 = tl.zeros((BB, BM, BK32), tl.int32); s2 = s1
-            for c in tl.static_range(4):
-                xb = xp_at + rb[:, None] * stride_xpb + (4 * j + c)[None, :] * 4
-                p0 = tl.load(xb + 0, mask=xm, other=0); p1 = tl.load(xb + 1, mask=xm, other=0)
-                p2 = tl.load(xb + 2, mask=xm, other=0); p3 = tl.load(xb + 3, mask=xm, other=0)
-                xq = tl.inline_asm_elementwise(_ADD4H2, "=r,r,r,r,r", [p0, p1, p2, p3], dtype=tl.int32, is_pure=True, pack=1)
-                p0 = p0[:, None, :]; p1 = p1[:, None, :]; p2 = p2[:, None, :]; p3 = p3[:, None, :]; xq = xq[:, None, :]
-                w1b, p0 = tl.broadcast(w1, p0); _, p1 = tl.broadcast(w1b, p1); _, p2 = tl.broadcast(w1b, p2)
-                _, p3 = tl.broadcast(w1b, p3); _, xq = tl.broadcast(w1b, xq)
-                s1 = _e8p_pairs_word(w1b, c, t_ptr, p0, p1, p2, p3, xq, s1)
-                if NST == 2:
-                    w2b, _ = tl.broadcast(w2, p0)
-                    if S2: s2 = _small_pairs_word(w2b, c, t2_ptr, p0, p1, p2, p3, s2)
-                    else: s2 = _e8p_pairs_word(w2b, c, t_ptr, p0, p1, p2, p3, xq, s2)
-            acc += _h2sum(s1)
-            if NST == 2: acc += tl.load(rs_at) * _h2sum(s2)
+            if ASM:
+                s1 = tl.zeros((BB, BM, BK32), tl.int32); s2 = s1
+                for c in tl.static_range(4):
+                    xb = xp_at + rb[:, None] * stride_xpb + (4 * j + c)[None, :] * 4
+                    p0 = tl.load(xb + 0, mask=xm, other=0); p1 = tl.load(xb + 1, mask=xm, other=0)
+                    p2 = tl.load(xb + 2, mask=xm, other=0); p3 = tl.load(xb + 3, mask=xm, other=0)
+                    xq = tl.inline_asm_elementwise(_ADD4H2, "=r,r,r,r,r", [p0, p1, p2, p3], dtype=tl.int32, is_pure=True, pack=1)
+                    p0 = p0[:, None, :]; p1 = p1[:, None, :]; p2 = p2[:, None, :]; p3 = p3[:, None, :]; xq = xq[:, None, :]
+                    w1b, p0 = tl.broadcast(w1, p0); _, p1 = tl.broadcast(w1b, p1); _, p2 = tl.broadcast(w1b, p2)
+                    _, p3 = tl.broadcast(w1b, p3); _, xq = tl.broadcast(w1b, xq)
+                    s1 = _e8p_pairs_word(w1b, c, t_ptr, p0, p1, p2, p3, xq, s1)
+                    if NST == 2:
+                        w2b, _ = tl.broadcast(w2, p0)
+                        if S2: s2 = _small_pairs_word(w2b, c, t2_ptr, p0, p1, p2, p3, s2)
+                        else: s2 = _e8p_pairs_word(w2b, c, t_ptr, p0, p1, p2, p3, xq, s2)
+                acc += _h2sum(s1)
+                if NST == 2: acc += tl.load(rs_at) * _h2sum(s2)
+            else:                                               # the interpreter: integer decode, float32 products
+                for c in tl.static_range(4):
+                    q = ((w1 >> (16 * c)) & 0xFFFF).to(tl.int32)
+                    d1 = _e8p_coords16(q, tl.load(t_ptr + (q >> 8)), False)
+                    d2 = d1
+                    if NST == 2:
+                        if S2: d2 = _small_coords16(tl.load(t2_ptr + ((w2 >> (8 * c)) & 255)), False)
+                        else:
+                            q2 = ((w2 >> (16 * c)) & 0xFFFF).to(tl.int32)
+                            d2 = _e8p_coords16(q2, tl.load(t_ptr + (q2 >> 8)), False)
+                    xb = xp_at + rb[:, None] * stride_xpb + (32 * j + 8 * c)[None, :]
+                    for e in tl.static_range(8):
+                        xe = tl.load(xb + e, mask=xm, other=0.)[:, None, :]
+                        acc += d1[e].to(tl.float32) * xe
+                        if NST == 2: acc += tl.load(rs_at) * (d2[e].to(tl.float32) * xe)
         _pdl_launch(PDL)
         tl.store(out_ptr + pid_k * stride_os + rb[:, None] * stride_ob + rm[None, :], tl.sum(acc, axis=2),
                  mask=(rb[:, None] < B) & (rm[None, :] < M))
@@ -1150,14 +1167,14 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
         asm = not _interpreting() and xt.dtype == torch.float16 and xt.is_contiguous()   # PTX on fp16 pairs; else the float32 branch
         xp = xt.view(torch.int32) if asm else xt
         grid = (triton.cdiv(m, P['BM']), P['split'], triton.cdiv(B, P['BB']))
-        if asm and int(P.get('PAIRS', 0)) and n % 32 == 0 and P['BK8'] % 4 == 0 and qs[0].stride(0) % 4 == 0 \
+        if (asm or _interpreting()) and int(P.get('PAIRS', 0)) and n % 32 == 0 and P['BK8'] % 4 == 0 and qs[0].stride(0) % 4 == 0 \
                 and all(q.data_ptr() % 8 == 0 for q in qs):
             q64 = [qs[0].view(torch.int64), qs[1].view(torch.int32) if s2 else qs[1].view(torch.int64)]
             t1 = e8p_pair_lut(cbs[0], xt.device)
             _glq_mv_e8p_pairs_kernel[grid](xp, q64[0], q64[1], t1, small_pair_lut(cbs[1], xt.device) if s2 else t1, rsd, out, B, m,
                                            n // 32, P['k8_split'] // 4, xp.stride(0), q64[0].stride(0), out.stride(0), out.stride(1),
                                            *q64, *q64, rsd, rsd, m, 0, 0,          # one layer: no siblings (G = 1)
-                                           BB=P['BB'], BM=P['BM'], BK32=P['BK8'] // 4, NST=len(Qs), S2=int(s2),
+                                           BB=P['BB'], BM=P['BM'], BK32=P['BK8'] // 4, NST=len(Qs), S2=int(s2), ASM=int(asm),
                                            num_warps=P['num_warps'], num_stages=P['num_stages'], **_pdl_kw(xt.device, P['k8_split'] // 4, mm=True, weights=m * n))
             return out
         if s2: return glq_matmul_partials(xt, Qs, cbs, rs, plan_matmul(B, m, n, len(Qs), 'mv'), dot_dtype)   # no PTX here: generic
@@ -1250,8 +1267,8 @@ def glq_group_partials(xt:Tensor, # (G, B, n) the siblings' rotated inputs (fp16
     G, B, n = xt.shape; ms = [Qs[0].shape[0] for Qs, _, _ in stages]; M = sum(ms); nst = len(stages[0][0])
     if not 2 <= G <= 3 or len(stages) != G: raise ValueError(f"a merged launch takes 2-3 siblings, got {G} inputs and {len(stages)} layers")
     if any(m % plan['BM'] for m in ms[:-1]): raise ValueError(f"sibling outputs {ms} must be multiples of the row tile {plan['BM']}")
-    if not (xt.is_cuda and not _interpreting()):            # no PTX: each sibling through glq_matmul_partials with the same plan
-        return torch.cat([glq_matmul_partials(xt[g], Qs, cbs, rs, plan) for g, (Qs, cbs, rs) in enumerate(stages)], dim=2)
+    asm = xt.is_cuda and not _interpreting()                # else the interpreter: float32 inputs, the kernel's integer branch
+    if not (asm or _interpreting()): raise ValueError("a merged launch runs on a CUDA device or under the Triton interpreter")
     Qs0, cbs0, _ = stages[0]; s2 = int(plan.get('S2', 0))
     if not (int(plan.get('PAIRS', 0)) or s2) or n % 32 or plan['BK8'] % 4 or plan['k8_split'] % 4: raise ValueError("not a byte-permute matvec plan")
     words = [[Qs[k].view(torch.int32 if k == 1 and s2 else torch.int64) for k in range(nst)] * (3 - nst) for Qs, _, _ in stages]
@@ -1259,14 +1276,15 @@ def glq_group_partials(xt:Tensor, # (G, B, n) the siblings' rotated inputs (fp16
         if any(q.stride(1) != 1 or q.stride(0) != words[0][0].stride(0) or q.data_ptr() % 8 for q in w[:2]): raise ValueError("index tensors must be contiguous and aligned")
     rsd = [rs.to(xt.device, torch.float32) if len(rs) else _zero(xt.device) for _, _, rs in stages]
     words += [words[-1]] * (3 - G); rsd += [rsd[-1]] * (3 - G)
-    xp = xt.view(torch.int32) if xt.is_contiguous() else xt.contiguous().view(torch.int32)
+    xp = xt if xt.is_contiguous() else xt.contiguous()
+    if asm: xp = xp.view(torch.int32)                        # the fp16 activations as pairs
     out = torch.empty(plan['split'], B, M, dtype=torch.float32, device=xt.device)
     t1 = e8p_pair_lut(cbs0[0], xt.device)
     _glq_mv_e8p_pairs_kernel[(triton.cdiv(M, plan['BM']), plan['split'], triton.cdiv(B, plan['BB']))](
         xp, words[0][0], words[0][1], t1, small_pair_lut(cbs0[1], xt.device) if s2 else t1, rsd[0], out, B, M, n // 32,
         plan['k8_split'] // 4, xp.stride(1), words[0][0].stride(0), out.stride(0), out.stride(1),
         words[1][0], words[1][1], words[2][0], words[2][1], rsd[1], rsd[2], ms[0], ms[1] if G == 3 else M - ms[0], xp.stride(0),
-        BB=plan['BB'], BM=plan['BM'], BK32=plan['BK8'] // 4, NST=nst, S2=s2, G=G, num_warps=plan['num_warps'], num_stages=plan['num_stages'],
+        BB=plan['BB'], BM=plan['BM'], BK32=plan['BK8'] // 4, NST=nst, S2=s2, G=G, ASM=int(asm), num_warps=plan['num_warps'], num_stages=plan['num_stages'],
         **_pdl_kw(xt.device, plan['k8_split'] // 4, mm=True, weights=M * n))
     return out
 

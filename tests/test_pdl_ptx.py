@@ -26,7 +26,7 @@ def check():
         'byte-permute matvec': (K._glq_mv_e8p_pairs_kernel, dict(xp_ptr='*i32', q1_ptr='*i64', q2_ptr='*i64', t_ptr='*i64', t2_ptr='*i64',
             rs_ptr='*fp32', out_ptr='*fp32', **i32('B', 'M', 'N32', 'k32_split', 'stride_xpb', 'stride_q', 'stride_os', 'stride_ob'),
             qb1_ptr='*i64', qb2_ptr='*i64', qc1_ptr='*i64', qc2_ptr='*i64', rsb_ptr='*fp32', rsc_ptr='*fp32', **i32('MA', 'MB', 'stride_xg')),
-            dict(BB=1, BM=32, BK32=16, NST=2, S2=0, G=3), True),
+            dict(BB=1, BM=32, BK32=16, NST=2, S2=0, G=3, ASM=1), True),
         'nibble matvec': (K._glq_mv_e8p_kernel, dict(x_ptr='*fp16', xp_ptr='*i32', q1_ptr='*i16', q2_ptr='*i16', t_ptr='*i32', rs_ptr='*fp32',
             out_ptr='*fp32', **i32('B', 'M', 'N8', 'k8_split', 'stride_xb', 'stride_xpb', 'stride_q', 'stride_os', 'stride_ob')),
             dict(BB=4, BM=32, BK8=16, NST=2, ASM=True, CM='', PF=0, POPC=1), True),
