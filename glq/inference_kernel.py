@@ -78,7 +78,7 @@ def _pdl_kw(device, words:int=0, # index elements of one row in one program's K 
             weights:int=0) -> dict: # m·n of the layer (prefetch below PDL_PREFETCH_MAX) -> PDL (and PFL, the prefetch lines per row) or {}
     "The PDL launch arguments for a kernel on `device`: on when `PDL`, Triton has it, no interpreter and compute capability ≥ 9."
     d = torch.device(device)
-    if not (PDL and HAS_PDL and HAS_TRITON and (PDL_MM or not mm) and (PDL_TC or not tc)) or d.type != 'cuda' or os.environ.get('TRITON_INTERPRET', '0') == '1': return {}
+    if not (PDL and HAS_PDL and HAS_TRITON and (PDL_MM or not mm) and (PDL_TC or not tc)) or d.type != 'cuda' or os.environ.get('TRITON_INTERPRET', '0') == '1': return {}   # (this cell precedes _interpreting)
     k = d.index if d.index is not None else torch.cuda.current_device()
     if k not in _CC9: _CC9[k] = torch.cuda.get_device_capability(k)[0] >= 9
     if not _CC9[k]: return {}
@@ -595,6 +595,7 @@ if HAS_TRITON:
                 acc += _h2sum(s1)
                 if NST == 2: acc += tl.load(rs_at) * _h2sum(s2)
             else:                                               # the interpreter: integer decode, float32 products
+                rho = tl.load(rs_at)
                 for c in tl.static_range(4):
                     q = ((w1 >> (16 * c)) & 0xFFFF).to(tl.int32)
                     d1 = _e8p_coords16(q, tl.load(t_ptr + (q >> 8)), False)
@@ -608,7 +609,7 @@ if HAS_TRITON:
                     for e in tl.static_range(8):
                         xe = tl.load(xb + e, mask=xm, other=0.)[:, None, :]
                         acc += d1[e].to(tl.float32) * xe
-                        if NST == 2: acc += tl.load(rs_at) * (d2[e].to(tl.float32) * xe)
+                        if NST == 2: acc += rho * (d2[e].to(tl.float32) * xe)
         _pdl_launch(PDL)
         tl.store(out_ptr + pid_k * stride_os + rb[:, None] * stride_ob + rm[None, :], tl.sum(acc, axis=2),
                  mask=(rb[:, None] < B) & (rm[None, :] < M))
@@ -1244,15 +1245,18 @@ def _layer_stages(layer):
     rs = layer.resid_scale if getattr(layer, 'resid_scale', None) is not None else torch.zeros(0)
     return Qs, cbs, rs
 
+def _rotate_group(g, x:Tensor, dt) -> Tensor:
+    "fwht(sv_g ⊙ x) for every sibling g of group `g`, in one launch: (G, B, n) (their stacked signs cached in the group)."
+    c = g.cache; key = (str(x.device),) + tuple(l.SV.data_ptr() for l in g.layers)
+    if c.get('sv_key') != key: c.update(sv=torch.stack([l.SV.to(x.device) for l in g.layers]), sv_key=key)
+    x2 = x.reshape(-1, x.shape[-1])
+    return rht_transform(x2 if x2.stride(-1) == 1 else x2.contiguous(), c['sv'], out_dtype=dt)
+
 def _group_rotated(layer, x:Tensor, dt) -> Tensor|None:
     "fwht(sv ⊙ x) of `layer` when it belongs to an `InputGroup`: computed for all siblings in one launch, then handed out."
     g, i = layer.input_group; c = g.cache
     if c.get('x') is not x or c.get('ver') != x._version or c.get('dt') != dt:
-        key = (str(x.device),) + tuple(l.SV.data_ptr() for l in g.layers)
-        if c.get('sv_key') != key: c.update(sv=torch.stack([l.SV.to(x.device) for l in g.layers]), sv_key=key)
-        x2 = x.reshape(-1, x.shape[-1])
-        c.update(x=x, ver=x._version, dt=dt, xt=rht_transform(x2 if x2.stride(-1) == 1 else x2.contiguous(), c['sv'], out_dtype=dt),
-                 left=set(range(len(g.layers))))
+        c.update(x=x, ver=x._version, dt=dt, xt=_rotate_group(g, x, dt), left=set(range(len(g.layers))))
     xt = c['xt'][i]; c['left'].discard(i)
     if not c['left']: c.pop('x'); c.pop('xt')        # every sibling has its copy: let the tensors go
     return xt
@@ -1319,11 +1323,7 @@ def _merged_for(layer, x:Tensor, M) -> Tensor:
     "The group's merged (S, 1, Σm) partial sums for `x`: computed by the first sibling called with it (again if `layer` already took its share)."
     g, i = layer.input_group; c = g.cache; P, st = M[0], M[1]
     if c.get('mx') is not x or c.get('mver') != x._version or i not in c.get('mleft', ()):
-        key = (str(x.device),) + tuple(l.SV.data_ptr() for l in g.layers)
-        if c.get('sv_key') != key: c.update(sv=torch.stack([l.SV.to(x.device) for l in g.layers]), sv_key=key)
-        x2 = x.reshape(1, x.shape[-1])
-        xt = rht_transform(x2 if x2.stride(-1) == 1 else x2.contiguous(), c['sv'], out_dtype=_dot_dtype(None))   # (G, 1, n)
-        c.update(mx=x, mver=x._version, mpart=glq_group_partials(xt, st, P), mleft=set(range(len(st))))
+        c.update(mx=x, mver=x._version, mpart=glq_group_partials(_rotate_group(g, x, _dot_dtype(None)), st, P), mleft=set(range(len(st))))
     return c['mpart']
 
 def _took(g, members):
