@@ -2,13 +2,14 @@
 download) in bf16 vs GLQ 2, 3 and 4 bpw (every decoder nn.Linear replaced by a GLQ layer with random indices and signs,
 run through glq.inference_kernel.glq_layer_forward; embeddings, norms and lm_head stay bf16), on a CUDA GPU.
 
-Usage (repo root): PYTHONPATH=. python3 benchmarks/bench_e2e.py [--layers 32] [--ctx 128] [--steps 100] [--out DIR] [--shared 0,1]
+Usage (repo root): PYTHONPATH=. python3 benchmarks/bench_e2e.py [--layers 32] [--ctx 128] [--steps 100] [--out DIR] [--shared 0,1] [--compile 0,1]
 
 Method: HF StaticCache (max length ctx+16), sdpa attention. A prompt of `ctx` random tokens is prefilled, then one
 decode step (1 token, batch 1) is captured in a CUDA graph and replayed `steps` times at the same cache position (the
 attention work is that of a ctx-token context); tokens/s = 1 / median replay time (triton.testing.do_bench, L2 not
 flushed: the weights are far larger than the L2 anyway). If graph capture fails the eager step is timed instead and the
-row says so. Memory: torch.cuda.memory_allocated after building the model (weights + tables), and the peak during
+row says so. With --compile 1 the step is first compiled by torch.compile (inductor, default mode; each GLQ linear is the
+opaque glq::linear op) and the compiled step is captured the same way; its ratio is against bf16 compiled the same way. Memory: torch.cuda.memory_allocated after building the model (weights + tables), and the peak during
 prefill + decode (results/e2e_h200.json of 2026-11-29 predates that reset: its mem_peak_GiB includes building the bf16
 model that the GLQ models are made from). Sanity check: the replayed logits equal an eager step's logits (same cache state) within bf16 noise.
 """
@@ -18,7 +19,7 @@ from torch import nn
 from transformers import LlamaConfig, LlamaForCausalLM, StaticCache
 from glq.codebook import E8ShellCodebook, E8PCodebook, E8SmallCodebook
 from glq.inference_kernel import glq_layer_forward
-from glq.quantized_linear import group_shared_inputs
+from glq.quantized_linear import group_shared_inputs, register_op_layer, op_forward
 
 CB = E8ShellCodebook(); E8P_CB = E8PCodebook(); SMALL = E8SmallCodebook()
 
@@ -39,7 +40,9 @@ class GLQLinear(nn.Module):
         self.register_buffer('resid_scale', torch.tensor([rs], device=device) if bpw in (3, 4) else torch.zeros(0, device=device))
         self.codebooks = {2: [CB], 3: [CB, SMALL], 4: [CB, CB]}[bpw]
         self.bias = None
-    def forward(self, x): return glq_layer_forward(self, x)
+        register_op_layer(self)                 # under torch.compile the layer is one opaque op (glq::linear)
+    def _eager_forward(self, x): return glq_layer_forward(self, x)
+    def forward(self, x): return op_forward(self, x)
 
 def build(layers, bpw, device='cuda', shared=True):
     cfg = LlamaConfig(hidden_size=4096, intermediate_size=14336, num_hidden_layers=layers, num_attention_heads=32,
@@ -68,7 +71,7 @@ def step_kwargs(model, cache, pos):
     return kw
 
 @torch.no_grad()
-def run(layers, bpw, ctx, steps, log, shared=True):
+def run(layers, bpw, ctx, steps, log, shared=True, compile_=False):
     torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats()
     t0 = time.time()
     cfg, model = build(layers, bpw, shared=shared)
@@ -85,14 +88,20 @@ def run(layers, bpw, ctx, steps, log, shared=True):
     # StaticLayer keeps a device counter of filled slots that every update advances: reset it inside the step (captured
     # in the graph), so that every replay writes slot `ctx` again instead of running off the end of the cache
     counters = [l.cumulative_length for l in getattr(cache, 'layers', []) if torch.is_tensor(getattr(l, 'cumulative_length', None))]
+    fwd = model
+    if compile_:     # the decode step through torch.compile (inductor, no CUDA graphs of its own: the step is captured below)
+        torch._dynamo.reset(); torch._dynamo.utils.counters.clear(); fwd = torch.compile(model, dynamic=False)
     def step():
         for c in counters: c.fill_(ctx)
-        return model(tok, **step_kwargs(model, cache, pos)).logits
+        return fwd(tok, **step_kwargs(model, cache, pos)).logits
+    t1 = time.time()
     s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(s):
         for _ in range(3): ref = step()
     torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
-    ref = ref.float().clone()
+    ref = ref.float().clone(); warm_s = time.time() - t1
+    breaks = sum(torch._dynamo.utils.counters['graph_break'].values()) if compile_ else None
+    if compile_: log(f"  compiled in {warm_s:.0f}s, {breaks} graph breaks")
     mode = 'cuda_graph'
     try:
         graph = torch.cuda.CUDAGraph()
@@ -106,7 +115,7 @@ def run(layers, bpw, ctx, steps, log, shared=True):
     finite = bool(torch.isfinite(out.float()).all())
     t = triton.testing.do_bench(fn, warmup=25, rep=max(100, steps * 5), return_mode='median')
     peak = torch.cuda.max_memory_allocated()
-    row = dict(bpw=bpw, shared_inputs=bool(shared) and bpw != 16, layers=layers, ctx=ctx, mode=mode, ms_per_token=round(t, 3), tokens_per_s=round(1000 / t, 1),
+    row = dict(bpw=bpw, shared_inputs=bool(shared) and bpw != 16, compiled=bool(compile_), graph_breaks=breaks, warmup_s=round(warm_s, 1), layers=layers, ctx=ctx, mode=mode, ms_per_token=round(t, 3), tokens_per_s=round(1000 / t, 1),
                mem_model_GiB=round(mem_model / 2**30, 3), mem_peak_GiB=round(peak / 2**30, 3),
                replay_vs_eager_rel_err=err, logits_finite=finite, eager_logits_sum=float(ref.double().sum()))
     log(f"  {row}")
@@ -120,6 +129,7 @@ def main():
     ap.add_argument('--out', default=os.environ.get('OUT', 'benchmarks/results'))
     ap.add_argument('--set', action='append', default=[], help='NAME=VALUE: override a glq.inference_kernel constant')
     ap.add_argument('--shared', default='1', help='comma list of 0/1: GLQ rows with q/k/v and gate/up sharing one input rotation (group_shared_inputs)')
+    ap.add_argument('--compile', default='0', help='comma list of 0/1: rows with the decode step compiled by torch.compile (inductor; GLQ linears as the glq::linear op) before the CUDA-graph capture')
     ap.add_argument('--codebook', default='e8shell-v1', choices=['e8shell-v1', 'e8p-v1'], help='codebook of the GLQ layers')
     a = ap.parse_args(); os.makedirs(a.out, exist_ok=True)
     global CB
@@ -132,13 +142,13 @@ def main():
     def log(s): print(s, flush=True); logf.write(s + '\n'); logf.flush()
     import transformers
     log(f"# {torch.cuda.get_device_name()} torch {torch.__version__} triton {triton.__version__} transformers {transformers.__version__}")
-    rows = [run(a.layers, int(b), a.ctx, a.steps, log, shared=bool(int(sh))) for b in a.bpws.split(',')
-            for sh in (['1'] if int(b) == 16 else a.shared.split(','))]
+    rows = [run(a.layers, int(b), a.ctx, a.steps, log, shared=bool(int(sh)), compile_=bool(int(cp))) for cp in a.compile.split(',')
+            for b in a.bpws.split(',') for sh in (['1'] if int(b) == 16 else a.shared.split(','))]
     for r in rows:          # the same random model with and without shared input rotations must give the same logits
-        twin = next((t for t in rows if t['bpw'] == r['bpw'] and t['shared_inputs'] != r['shared_inputs']), None)
+        twin = next((t for t in rows if t['bpw'] == r['bpw'] and t['compiled'] == r['compiled'] and t['shared_inputs'] != r['shared_inputs']), None)
         if twin: r['same_logits_as_unshared'] = r['eager_logits_sum'] == twin['eager_logits_sum']; log(f"  {r['bpw']} bpw shared vs unshared logits equal: {r['same_logits_as_unshared']}")
-    bf = next((r for r in rows if r['bpw'] == 16), None)
-    for r in rows:
+    for r in rows:       # against bf16 run the same way (compiled or not)
+        bf = next((t for t in rows if t['bpw'] == 16 and t['compiled'] == r['compiled']), None)
         if bf: r['speedup_vs_bf16'] = round(r['tokens_per_s'] / bf['tokens_per_s'], 3)
     res = dict(rows=rows, model='Llama-3-8B shape (LlamaConfig: 4096 hidden, 14336 intermediate, 32 heads, 8 kv heads, '
                f'vocab 128256), {a.layers} layers, random weights', hardware=dict(gpu=torch.cuda.get_device_name(), host=platform.node()),

@@ -1058,7 +1058,7 @@ E8P_TC = 1            # all-E8P layers at batch E8P_TC_MIN_B..E8P_TC_MAX_B: the 
 E8P_TC_MIN_B = 5      # e8p_mm_h200.json (2026-12-02): at batch 8-64 (1 stage) / 8-32 (2 stages) faster than the nibble matvec and
 E8P_TC_MAX_B = {1: 64, 2: 32}   # dequantize + cuBLAS on the Llama shapes (4 bpw at 32: all but the two 14336-wide ones); batch 4
                       # slower than the matvec (batch 5-8 share the matvec's BB = 8 tile); E8P + small layers slower: not dispatched
-E8P_TC_SMALL_PAIRS = 1    # its 256-point stage (3 bpw) by byte permutes from small_pair_table, not the packed table (NOT TIMED YET)
+E8P_TC_SMALL_PAIRS = 1    # its 256-point stage (3 bpw) by byte permutes from small_pair_table, not the packed table (faster than it: e8p_mm_h200.json run 5)
 E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
 E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (e8p_pairs_h200.json, e8p_pairs_b1_h200.json, 2026-12-01)
 E8P_PAIRS_MIN = 1 << 25   # from m·n = 2^25 weights 4 warps and BK8 64; below, 8 warps and BK8 32 (m ≥ 4096) or 16, for more K splits
@@ -1262,7 +1262,7 @@ def _group_rotated(layer, x:Tensor, dt) -> Tensor|None:
     return xt
 
 MERGE_GROUPS = 1   # batch 1: the siblings of an InputGroup (q/k/v, gate/up) multiply in one launch of the byte-permute matvec
-MERGE_OUT = 0      # ... and siblings of equal width run their output RHTs in one launch too (k/v, gate/up; built 2026-12-02, NOT TIMED: off)
+MERGE_OUT = 1      # ... and siblings of equal width run their output RHTs in one launch too (k/v, gate/up; merge_h200.json run 2)
 
 def glq_group_partials(xt:Tensor, # (G, B, n) the siblings' rotated inputs (fp16 on a GPU)
                        stages:list, # per sibling (Qs, cbs, rs), as `_layer_stages` gives them; the same codebooks for all

@@ -6,8 +6,9 @@ Docs: https://example.invalid/glq/quantized_linear.html.md"""
 
 # %% auto #0
 __all__ = ['SHARED_INPUTS', 'CodebookSet', 'default_codebooks', 'register_forward_backend', 'unregister_forward_backend',
-           'forward_backends', 'E8RHTLinear', 'from_quantized', 'to_quantized', 'dequantize_layer', 'dequant_forward',
-           'replace_linears', 'attach_codebooks', 'InputGroup', 'group_shared_inputs']
+           'forward_backends', 'register_op_layer', 'glq_linear_op', 'op_forward', 'E8RHTLinear', 'from_quantized',
+           'to_quantized', 'dequantize_layer', 'dequant_forward', 'replace_linears', 'attach_codebooks', 'InputGroup',
+           'group_shared_inputs']
 
 # %% ../nbs/08_quantized_linear.ipynb #f9ba1670
 import inspect, weakref
@@ -61,6 +62,34 @@ def unregister_forward_backend(name:str):
 
 def forward_backends() -> list: return [b[0] for b in _FORWARD_BACKENDS]
 
+# %% ../nbs/08_quantized_linear.ipynb #ea04c545
+_OP_LAYERS = weakref.WeakValueDictionary()   # id(layer) -> layer, for `glq::linear`
+
+def register_op_layer(layer:nn.Module) -> int: # the key `glq::linear` knows the layer by
+    "Let `glq::linear` find `layer` (which needs `out_features` and `_eager_forward(x)`); GLQ layers call it when built."
+    _OP_LAYERS[id(layer)] = layer
+    return id(layer)
+
+def _op_layer(key:int):
+    layer = _OP_LAYERS.get(key)
+    if layer is None: raise RuntimeError("glq::linear: unknown layer; a module made without its __init__ must call "
+                                         "glq.quantized_linear.register_op_layer(layer) before torch.compile traces it")
+    return layer
+
+@torch.library.custom_op('glq::linear', mutates_args=())
+def glq_linear_op(x:Tensor, # (..., in_features)
+                  key:int) -> Tensor: # (..., out_features) in x.dtype
+    "A GLQ layer's whole forward as one op (the layer's `_eager_forward`, run when the compiled code calls it)."
+    return _op_layer(key)._eager_forward(x)
+
+@glq_linear_op.register_fake
+def _(x, key): return x.new_empty(*x.shape[:-1], _op_layer(key).out_features)
+
+def op_forward(layer:nn.Module, x:Tensor) -> Tensor:
+    "`layer._eager_forward(x)`; while torch.compile traces, the `glq::linear` op in its place."
+    if torch.compiler.is_compiling(): return torch.ops.glq.linear(x, id(layer))
+    return layer._eager_forward(x)
+
 # %% ../nbs/08_quantized_linear.ipynb #c0e52712
 def _qname(k:int) -> str: return 'Qidxs' if k == 0 else f'Qidxs{k+1}'
 
@@ -80,6 +109,7 @@ class E8RHTLinear(nn.Module):
         self.register_buffer('resid_scale', torch.zeros(len(self.stages) - 1, dtype=torch.float32, device=device))
         self.bias = nn.Parameter(torch.zeros(out_features, device=device, dtype=dtype), requires_grad=False) if bias else None
         self.codebooks, self._wcache = None, None
+        register_op_layer(self)
 
     @property
     def Qidxs_list(self) -> list: return [getattr(self, _qname(k)) for k in range(len(self.stages))]
@@ -94,6 +124,9 @@ class E8RHTLinear(nn.Module):
             self._buffers[k] = v.to(device=self._buffers[k].device, dtype=torch.float32)
         self._wcache = None
         return self
+
+    def __setstate__(self, state):            # copy.deepcopy, pickle: the copy is another layer for `glq::linear`
+        super().__setstate__(state); register_op_layer(self)
 
     def _load_from_state_dict(self, *args, **kwargs):
         self._wcache = None
@@ -140,7 +173,8 @@ def _forward(self:E8RHTLinear, x:Tensor) -> Tensor:
         if pred(self, x): return fn(self, x)
     return dequant_forward(self, x)
 
-E8RHTLinear.forward = _forward
+E8RHTLinear._eager_forward = _forward
+E8RHTLinear.forward = op_forward
 E8RHTLinear.dequantize = dequantize_layer
 
 # %% ../nbs/08_quantized_linear.ipynb #3dd8af1f
