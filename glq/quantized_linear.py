@@ -83,7 +83,7 @@ def glq_linear_op(x:Tensor, # (..., in_features)
     return _op_layer(key)._eager_forward(x)
 
 @glq_linear_op.register_fake
-def _(x, key): return x.new_empty(*x.shape[:-1], _op_layer(key).out_features)
+def _glq_linear_fake(x, key): return x.new_empty(*x.shape[:-1], _op_layer(key).out_features)
 
 def op_forward(layer:nn.Module, x:Tensor) -> Tensor:
     "`layer._eager_forward(x)`; while torch.compile traces, the `glq::linear` op in its place."
