@@ -9,7 +9,8 @@ decode step (1 token, batch 1) is captured in a CUDA graph and replayed `steps` 
 attention work is that of a ctx-token context); tokens/s = 1 / median replay time (triton.testing.do_bench, L2 not
 flushed: the weights are far larger than the L2 anyway). If graph capture fails the eager step is timed instead and the
 row says so. With --compile 1 the step is first compiled by torch.compile (inductor, default mode; each GLQ linear is the
-opaque glq::linear op) and the compiled step is captured the same way; its ratio is against bf16 compiled the same way. Memory: torch.cuda.memory_allocated after building the model (weights + tables), and the peak during
+opaque glq::linear op) and the compiled step is captured the same way; its ratio is against bf16 compiled the same way, and the row gives its
+logits' relative error against the uncompiled step (compiled_vs_eager_rel_err). Memory: torch.cuda.memory_allocated after building the model (weights + tables), and the peak during
 prefill + decode (results/e2e_h200.json of 2026-11-29 predates that reset: its mem_peak_GiB includes building the bf16
 model that the GLQ models are made from). Sanity check: the replayed logits equal an eager step's logits (same cache state) within bf16 noise.
 """
@@ -88,8 +89,11 @@ def run(layers, bpw, ctx, steps, log, shared=True, compile_=False):
     # StaticLayer keeps a device counter of filled slots that every update advances: reset it inside the step (captured
     # in the graph), so that every replay writes slot `ctx` again instead of running off the end of the cache
     counters = [l.cumulative_length for l in getattr(cache, 'layers', []) if torch.is_tensor(getattr(l, 'cumulative_length', None))]
-    fwd = model
-    if compile_:     # the decode step through torch.compile (inductor, no CUDA graphs of its own: the step is captured below)
+    fwd, eager_ref = model, None
+    if compile_:     # the uncompiled step's logits first, to compare the compiled ones with (same cache state: the step rewrites slot ctx)
+        for c in counters: c.fill_(ctx)
+        eager_ref = model(tok, **step_kwargs(model, cache, pos)).logits.float().clone()
+        # the decode step through torch.compile (inductor, no CUDA graphs of its own: the step is captured below)
         torch._dynamo.reset(); torch._dynamo.utils.counters.clear(); fwd = torch.compile(model, dynamic=False)
     def step():
         for c in counters: c.fill_(ctx)
@@ -101,7 +105,8 @@ def run(layers, bpw, ctx, steps, log, shared=True, compile_=False):
     torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
     ref = ref.float().clone(); warm_s = time.time() - t1
     breaks = sum(torch._dynamo.utils.counters['graph_break'].values()) if compile_ else None
-    if compile_: log(f"  compiled in {warm_s:.0f}s, {breaks} graph breaks")
+    vs_eager = ((ref - eager_ref).norm() / eager_ref.norm()).item() if compile_ else None
+    if compile_: log(f"  compiled in {warm_s:.0f}s, {breaks} graph breaks, logits vs the uncompiled step: rel err {vs_eager:.2e}")
     mode = 'cuda_graph'
     try:
         graph = torch.cuda.CUDAGraph()
@@ -115,7 +120,7 @@ def run(layers, bpw, ctx, steps, log, shared=True, compile_=False):
     finite = bool(torch.isfinite(out.float()).all())
     t = triton.testing.do_bench(fn, warmup=25, rep=max(100, steps * 5), return_mode='median')
     peak = torch.cuda.max_memory_allocated()
-    row = dict(bpw=bpw, shared_inputs=bool(shared) and bpw != 16, compiled=bool(compile_), graph_breaks=breaks, warmup_s=round(warm_s, 1), layers=layers, ctx=ctx, mode=mode, ms_per_token=round(t, 3), tokens_per_s=round(1000 / t, 1),
+    row = dict(bpw=bpw, shared_inputs=bool(shared) and bpw != 16, compiled=bool(compile_), graph_breaks=breaks, compiled_vs_eager_rel_err=vs_eager, warmup_s=round(warm_s, 1), layers=layers, ctx=ctx, mode=mode, ms_per_token=round(t, 3), tokens_per_s=round(1000 / t, 1),
                mem_model_GiB=round(mem_model / 2**30, 3), mem_peak_GiB=round(peak / 2**30, 3),
                replay_vs_eager_rel_err=err, logits_finite=finite, eager_logits_sum=float(ref.double().sum()))
     log(f"  {row}")
