@@ -33,6 +33,7 @@ except ImportError:
 PDL = 1            # launch the layer kernels with programmatic dependent launch on sm_90+ (see above; 0: off)
 PDL_MM = 1         # ... the matvecs too (0: only the RHT kernels)
 PDL_TC = 0         # ... and the E8P tensor-core kernel (measured slower with PDL at batch 16: pdl_h200.json, runs 1-2)
+_INTERP = [os.environ.get('TRITON_INTERPRET', '0') == '1']   # the interpreter on? read at import, as triton.jit reads it ([0] may be flipped by tests)
 PDL_PREFETCH_MAX = 1 << 25   # ... and matvecs of fewer weights prefetch their index rows into L2 before they wait (0: never)
 try:
     from triton.language.extra.cuda import gdc_wait, gdc_launch_dependents
@@ -78,7 +79,7 @@ def _pdl_kw(device, words:int=0, # index elements of one row in one program's K 
             weights:int=0) -> dict: # m·n of the layer (prefetch below PDL_PREFETCH_MAX) -> PDL (and PFL, the prefetch lines per row) or {}
     "The PDL launch arguments for a kernel on `device`: on when `PDL`, Triton has it, no interpreter and compute capability ≥ 9."
     d = torch.device(device)
-    if not (PDL and HAS_PDL and HAS_TRITON and (PDL_MM or not mm) and (PDL_TC or not tc)) or d.type != 'cuda' or os.environ.get('TRITON_INTERPRET', '0') == '1': return {}   # (this cell precedes _interpreting)
+    if not (PDL and HAS_PDL and HAS_TRITON and (PDL_MM or not mm) and (PDL_TC or not tc)) or d.type != 'cuda' or _INTERP[0]: return {}
     k = d.index if d.index is not None else torch.cuda.current_device()
     if k not in _CC9: _CC9[k] = torch.cuda.get_device_capability(k)[0] >= 9
     if not _CC9[k]: return {}
@@ -970,7 +971,8 @@ def _kron_left(P:dict, BB:int) -> Tensor:
     return P[k]
 
 # %% ../nbs/12_inference_kernel.ipynb #a390bc30
-def _interpreting() -> bool: return os.environ.get('TRITON_INTERPRET', '0') == '1'
+def _interpreting() -> bool: return _INTERP[0]
+def _cdiv(a:int, b:int) -> int: return -(-a // b)      # triton.cdiv costs a JIT-function call from Python
 
 def kernels_available(x:Tensor) -> bool:
     "True when the Triton kernels can run on `x`: triton importable and `x` on a CUDA device (or, for tests, the interpreter on)."
@@ -1055,7 +1057,7 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
         BN, RP, QP = bn, P['KRP'], P['KQP']
         BB = 1 if G > 1 else bb or (max(1, RHT_KRON_M // RP) if rows > RHT_BN_ROWS and RHT_KRON_M else 1)
         BK = min(QP, 64)
-        _rht_kron_kernel[(triton.cdiv(n_out, BB), QP // BN)](
+        _rht_kron_kernel[(_cdiv(n_out, BB), QP // BN)](
             xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else P['k_hr'],
             _kron_left(P, BB), P['k_mt_inv'] if inverse else P['k_mt_fwd'],
             xs.shape[0], n_out, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, signs.stride(0) if G > 1 else 0,
@@ -1165,7 +1167,7 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
         if q.stride(1) != 1 or q.stride(0) != qs[0].stride(0): raise ValueError("index tensors must be contiguous (m, n/8)")
     if P['path'] == 'dequant':
         W = torch.empty(m, n, dtype=_dot_dtype(dot_dtype), device=xt.device)
-        grid = (triton.cdiv(m, P['BM']), triton.cdiv(n // 8, P['BK8']))
+        grid = (_cdiv(m, P['BM']), _cdiv(n // 8, P['BK8']))
         _glq_dequant_kernel[grid](*qs, *luts, rsd, W, m, n // 8, qs[0].stride(0), W.stride(0), BM=P['BM'], BK8=P['BK8'],
                                   NST=len(Qs), M1=masks[0], M2=masks[1], M3=masks[2], M4=masks[3], num_warps=P['num_warps'])
         return (xt.to(W.dtype) @ W.T)[None]          # W is in doubled units, like the partials
@@ -1174,7 +1176,7 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
                   CM='' if _interpreting() else IDX_CACHE)
     if P['path'] == 'mm' and int(P.get('E8PTC', 0)):
         if not (len(Qs) <= 2 and is_e8p(cbs[0])): raise ValueError("an E8PTC plan needs 1-2 stages, the first E8P")
-        grid = (triton.cdiv(m, P['BM']), P['split'], triton.cdiv(B, P['BB']))
+        grid = (_cdiv(m, P['BM']), P['split'], _cdiv(B, P['BB']))
         sp = int(P.get('SP', 0)) and len(Qs) == 2 and masks[1] == 0xFF and _small_pairs_ok(cbs[1])
         w64 = (int(P.get('W64', 0)) and n % 32 == 0 and P['BK8'] % 4 == 0 and P['k8_split'] % 4 == 0 and qs[0].stride(0) % 4 == 0
                and all(q.data_ptr() % 8 == 0 for q in qs) and (len(Qs) == 1 or is_e8p(cbs[1]) or sp))
@@ -1192,7 +1194,7 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
             raise ValueError("an e8p plan needs 1-2 stages, all E8P (or E8P + 256-point with S2)")
         asm = not _interpreting() and xt.dtype == torch.float16 and xt.is_contiguous()   # PTX on fp16 pairs; else the float32 branch
         xp = xt.view(torch.int32) if asm else xt
-        grid = (triton.cdiv(m, P['BM']), P['split'], triton.cdiv(B, P['BB']))
+        grid = (_cdiv(m, P['BM']), P['split'], _cdiv(B, P['BB']))
         if (asm or _interpreting()) and int(P.get('PAIRS', 0)) and n % 32 == 0 and P['BK8'] % 4 == 0 and qs[0].stride(0) % 4 == 0 \
                 and all(q.data_ptr() % 8 == 0 for q in qs):
             q64 = [qs[0].view(torch.int64), qs[1].view(torch.int32) if s2 else qs[1].view(torch.int64)]
@@ -1209,11 +1211,11 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
                                  ASM=asm, CM=common['CM'], PF=int(P.get('PF', E8P_PREFETCH)), POPC=int(P.get('POPC', E8P_POPC)),
                                  num_warps=P['num_warps'], num_stages=P['num_stages'], **_pdl_kw(xt.device, P['k8_split'], 64, mm=True, weights=m * n))
     elif P['path'] == 'mv':
-        grid = (triton.cdiv(m, P['BM']), P['split'], B)
+        grid = (_cdiv(m, P['BM']), P['split'], B)
         _glq_mv_kernel[grid](xt, *qs, *luts, rsd, out, m, n // 8, P['k8_split'], xt.stride(0), qs[0].stride(0),
                              out.stride(0), out.stride(1), BM=P['BM'], BK8=P['BK8'], **common)
     else:
-        grid = (triton.cdiv(m, P['BM']), P['split'], triton.cdiv(B, P['BB']))
+        grid = (_cdiv(m, P['BM']), P['split'], _cdiv(B, P['BB']))
         _glq_mm_kernel[grid](xt, *qs, *luts, rsd, out, B, m, n // 8, P['k8_split'], xt.stride(0), qs[0].stride(0),
                              out.stride(0), out.stride(1), BM=P['BM'], BB=P['BB'], BK8=P['BK8'],
                              DOT=_tl_dtype(_dot_dtype(dot_dtype)), **common)
@@ -1309,7 +1311,7 @@ def glq_group_partials(xt:Tensor, # (G, B, n) the siblings' rotated inputs (fp16
     if asm: xp = xp.view(torch.int32)                        # the fp16 activations as pairs
     out = torch.empty(plan['split'], B, M, dtype=torch.float32, device=xt.device)
     t1 = e8p_pair_lut(cbs0[0], xt.device)
-    _glq_mv_e8p_pairs_kernel[(triton.cdiv(M, plan['BM']), plan['split'], triton.cdiv(B, plan['BB']))](
+    _glq_mv_e8p_pairs_kernel[(_cdiv(M, plan['BM']), plan['split'], _cdiv(B, plan['BB']))](
         xp, words[0][0], words[0][1], t1, small_pair_lut(cbs0[1], xt.device) if s2 else t1, rsd[0], out, B, M, n // 32,
         plan['k8_split'] // 4, xp.stride(1), words[0][0].stride(0), out.stride(0), out.stride(1),
         words[1][0], words[1][1], words[2][0], words[2][1], rsd[1], rsd[2], ms[0], ms[1] if G == 3 else M - ms[0], xp.stride(0),
