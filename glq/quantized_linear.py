@@ -83,7 +83,11 @@ def glq_linear_op(x:Tensor, # (..., in_features)
     return _op_layer(key)._eager_forward(x)
 
 @glq_linear_op.register_fake
-def _glq_linear_fake(x, key): return x.new_empty(*x.shape[:-1], _op_layer(key).out_features)
+def _glq_linear_fake(x, key):
+    layer = _op_layer(key)
+    if x.shape[-1] != layer.in_features:         # caught while tracing, not at the first run
+        raise ValueError(f"glq::linear: input has {x.shape[-1]} features, the layer expects {layer.in_features}")
+    return x.new_empty(*x.shape[:-1], layer.out_features)
 
 def op_forward(layer:nn.Module, x:Tensor) -> Tensor:
     "`layer._eager_forward(x)`; while torch.compile traces, the `glq::linear` op in its place."
