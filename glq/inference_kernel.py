@@ -1272,9 +1272,17 @@ def _layer_stages(layer):
     rs = layer.resid_scale if getattr(layer, 'resid_scale', None) is not None else torch.zeros(0)
     return Qs, cbs, rs
 
+def _ver(t:Tensor):
+    "`t._version`, or None for an inference-mode tensor (which keeps no version counter: then identity alone tells)."
+    return None if t.is_inference() else t._version
+
+def _tkey(ts) -> tuple:
+    "A cache key that changes when any of the tensors `ts` is replaced or changed in place."
+    return tuple((t.data_ptr(), _ver(t)) for t in ts)
+
 def _rotate_group(g, x:Tensor, dt) -> Tensor:
     "fwht(sv_g ⊙ x) for every sibling g of group `g`, in one launch: (G, B, n) (their stacked signs cached in the group)."
-    c = g.cache; key = (str(x.device),) + tuple(l.SV.data_ptr() for l in g.layers)
+    c = g.cache; key = (str(x.device),) + _tkey(l.SV for l in g.layers)
     if c.get('sv_key') != key: c.update(sv=_persistent(lambda: torch.stack([l.SV.to(x.device) for l in g.layers]), x.device), sv_key=key)
     x2 = x.reshape(-1, x.shape[-1])
     return rht_transform(x2 if x2.stride(-1) == 1 else x2.contiguous(), c['sv'], out_dtype=dt)
@@ -1282,8 +1290,8 @@ def _rotate_group(g, x:Tensor, dt) -> Tensor:
 def _group_rotated(layer, x:Tensor, dt) -> Tensor|None:
     "fwht(sv ⊙ x) of `layer` when it belongs to an `InputGroup`: computed for all siblings in one launch, then handed out."
     g, i = layer.input_group; c = g.cache
-    if c.get('x') is not x or c.get('ver') != x._version or c.get('dt') != dt:
-        c.update(x=x, ver=x._version, dt=dt, xt=_rotate_group(g, x, dt), left=set(range(len(g.layers))))
+    if c.get('x') is not x or c.get('ver') != _ver(x) or c.get('dt') != dt:
+        c.update(x=x, ver=_ver(x), dt=dt, xt=_rotate_group(g, x, dt), left=set(range(len(g.layers))))
     xt = c['xt'][i]; c['left'].discard(i)
     if not c['left']: c.pop('x'); c.pop('xt')        # every sibling has its copy: let the tensors go
     return xt
@@ -1349,8 +1357,8 @@ def _out_sets(layers) -> list:
 def _merged_for(layer, x:Tensor, M) -> Tensor:
     "The group's merged (S, 1, Σm) partial sums for `x`: computed by the first sibling called with it (again if `layer` already took its share)."
     g, i = layer.input_group; c = g.cache; P, st = M[0], M[1]
-    if c.get('mx') is not x or c.get('mver') != x._version or i not in c.get('mleft', ()):
-        c.update(mx=x, mver=x._version, mpart=glq_group_partials(_rotate_group(g, x, _dot_dtype(None)), st, P), mleft=set(range(len(st))))
+    if c.get('mx') is not x or c.get('mver') != _ver(x) or i not in c.get('mleft', ()):
+        c.update(mx=x, mver=_ver(x), mpart=glq_group_partials(_rotate_group(g, x, _dot_dtype(None)), st, P), mleft=set(range(len(st))))
     return c['mpart']
 
 def _took(g, members):
@@ -1376,17 +1384,17 @@ def _group_out(layer, x:Tensor) -> Tensor|None:
     s = next(s for s in M[3] if i in s)
     if len(s) < 2: return None
     outs = c.setdefault('outs', {}); e = outs.get(s)
-    if e is None or e[0] is not x or e[1] != x._version or i not in e[3]:
+    if e is None or e[0] is not x or e[1] != _ver(x) or i not in e[3]:
         mp = _merged_for(layer, x, M); _took(g, s)
         ls = [g.layers[j] for j in s]; m = ls[0].out_features
-        key = (str(x.device),) + tuple(t.data_ptr() for l in ls for t in (l.SU, l.Wscale) + ((l.bias,) if l.bias is not None else ()))
+        key = (str(x.device),) + _tkey(t for l in ls for t in (l.SU, l.Wscale) + ((l.bias,) if l.bias is not None else ()))
         stk = c.setdefault('out_stacks', {})
         if stk.get(s, (None,))[0] != key:
             stk[s] = (key,) + _persistent(lambda: (torch.stack([l.SU.to(x.device) for l in ls]), torch.cat([l.Wscale.to(x.device).float().reshape(1) for l in ls]),
                                                    torch.stack([l.bias.detach().to(x.device) for l in ls]) if ls[0].bias is not None else None), x.device)
         _, su, ws, bias = stk[s]
         part = mp[:, :, M[2][s[0]]:M[2][s[0]] + len(s) * m].reshape(mp.shape[0], len(s), m)     # the set's rows, one per sibling
-        e = outs[s] = [x, x._version, rht_transform(part, su, inverse=True, scale=0.5, scale_ptr=ws, bias=bias, out_dtype=x.dtype), set(s)]
+        e = outs[s] = [x, _ver(x), rht_transform(part, su, inverse=True, scale=0.5, scale_ptr=ws, bias=bias, out_dtype=x.dtype), set(s)]
     e[3].discard(i); y = e[2][s.index(i)]
     if not e[3]: outs.pop(s)                                  # every sibling has its output
     return y.reshape(*x.shape[:-1], layer.out_features)

@@ -134,6 +134,8 @@ class E8RHTLinear(nn.Module):
 
     def _load_from_state_dict(self, *args, **kwargs):
         self._wcache = None
+        g = getattr(self, 'input_group', None)
+        if g is not None: g[0].cache.clear()      # the group's copies of its layers' signs and scales go too
         return super()._load_from_state_dict(*args, **kwargs)
 
 # %% ../nbs/08_quantized_linear.ipynb #8917332f
