@@ -1272,6 +1272,13 @@ def _layer_stages(layer):
     rs = layer.resid_scale if getattr(layer, 'resid_scale', None) is not None else torch.zeros(0)
     return Qs, cbs, rs
 
+def _in_group(layer) -> bool:
+    "Whether `layer` is sibling i of a live `InputGroup` (a deep copy of a grouped model holds its original's group: it runs alone)."
+    gi = getattr(layer, 'input_group', None)
+    if gi is None: return False
+    ls = gi[0].layers
+    return gi[1] < len(ls) and ls[gi[1]] is layer and all(l is not None for l in ls)
+
 def _ver(t:Tensor):
     "`t._version`, or None for an inference-mode tensor (which keeps no version counter: then identity alone tells)."
     return None if t.is_inference() else t._version
@@ -1407,7 +1414,7 @@ def glq_layer_forward(layer, # module with the GLQ record as buffers (see above)
     bias = getattr(layer, 'bias', None)
     if x.shape[-1] != layer.in_features: raise ValueError(f"input has {x.shape[-1]} features, the layer expects {layer.in_features}")
     if kernels_available(x):
-        grouped = getattr(layer, 'input_group', None) is not None
+        grouped = _in_group(layer)
         y = _group_out(layer, x) if grouped and path is None else None
         if y is not None: return y
         part = _group_part(layer, x) if grouped and path is None else None
