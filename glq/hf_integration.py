@@ -63,9 +63,9 @@ class GLQHfQuantizer(HfQuantizer):
     def is_serializable(self, *args, **kwargs): return True
     @property
     def is_trainable(self): return False
-    compile_in_generate = False     # let `generate` compile GLQ models by itself: off until torch.compile's CUDA graphs are checked on a GPU (notebook 12)
+    compile_in_generate = False     # let `generate` compile GLQ models by itself: off until a full-size generate run completes on a GPU (notebook 12)
     @property
-    def is_compileable(self): return bool(self.compile_in_generate)   # each E8RHTLinear is one opaque op under torch.compile (glq::linear)
+    def is_compileable(self): return bool(self.compile_in_generate)   # each E8RHTLinear (or group of them) is one opaque op under torch.compile
 
 if 'glq' not in AUTO_QUANTIZATION_CONFIG_MAPPING: register_quantization_config('glq')(GLQConfig)
 if 'glq' not in AUTO_QUANTIZER_MAPPING: register_quantizer('glq')(GLQHfQuantizer)

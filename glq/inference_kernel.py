@@ -7,10 +7,11 @@ Docs: https://example.invalid/glq/inference_kernel.html.md"""
 # %% auto #0
 __all__ = ['PDL', 'PDL_MM', 'PDL_TC', 'PDL_PREFETCH_MAX', 'TABLES_OFF_THREAD', 'E8P_BYTES', 'SMALL_BYTES', 'SMALL_NEG_BYTES',
            'MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS', 'RHT_BN_ROWS', 'RHT_KRON_HALF',
-           'RHT_KRON_M', 'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC', 'E8P_TC_MIN_B',
-           'E8P_TC_MAX_B', 'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL',
-           'E8P_POPC', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'pack_codebook', 'unpack_codebook',
-           'is_e8p', 'codebook_lut', 'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table',
+           'RHT_KRON_M', 'RHT_KRON_DT2', 'RHT_KRON_HALF_INV', 'RHT_KRON_RL', 'RHT_RL_MIN_PROGS', 'RHT_KRON_WARPS',
+           'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC', 'E8P_TC_MIN_B', 'E8P_TC_MAX_B',
+           'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC',
+           'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'pack_codebook', 'unpack_codebook', 'is_e8p',
+           'codebook_lut', 'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table',
            'small_pair_lut', 'decode_small_pairs_ref', 'glq_decode_ref', 'glq_dequant_matmul_ref',
            'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform', 'plan_matmul',
            'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_group_partials', 'glq_layer_forward',
@@ -89,7 +90,7 @@ def _pdl_kw(device, words:int=0, # index elements of one row in one program's K 
 
 
 # %% ../nbs/12_inference_kernel.ipynb #7be0aa91
-TABLES_OFF_THREAD = 0   # make the kept tables on a helper thread (for torch.compile mode 'reduce-overhead'); written 2026-12-02 after the device time was spent, NOT yet run on a GPU: off
+TABLES_OFF_THREAD = 1   # make the kept tables on a helper thread, outside torch.compile's CUDA-graph pool (mode 'reduce-overhead'; checked on the H200)
 
 def _persistent(make, # () -> a tensor (or dict of tensors) to keep for good
                 device, # where it lives
@@ -862,45 +863,52 @@ if HAS_TRITON:
                          n_split, n_rows, stride_split, stride_in, stride_out, scale, in_rows, stride_sign, sign_rows,
                          R: tl.constexpr, Q: tl.constexpr, RP: tl.constexpr, QP: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr,
                          BB: tl.constexpr, SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_SCALE_PTR: tl.constexpr,
-                         PREC: tl.constexpr, HALF: tl.constexpr, PDL: tl.constexpr = 0, GS: tl.constexpr = 0):
+                         PREC: tl.constexpr, HALF: tl.constexpr, PDL: tl.constexpr = 0, GS: tl.constexpr = 0,
+                         DT2: tl.constexpr = 0, RL: tl.constexpr = 1):
+        # DT2: the left product H_R · (scaled X·Mᵀ) in fp16 (1) or bf16 (2) instead of tf32 (0); RL: rows after rows per program
         jn = tl.program_id(1) * BN + tl.arange(0, BN)
         t = tl.arange(0, BB * RP)                       # BB rows of R sub-rows each, stacked
-        row = tl.program_id(0) * BB + t // RP; r = t % RP
-        ok = (r < R) & (row < n_rows)
-        grp = row // sign_rows if GS else row // in_rows      # the sign vector of each row (GS: groups of sign_rows rows)
+        r = t % RP
         _pdl_wait(PDL)
-        acc = tl.zeros((BB * RP, BN), tl.float32)
-        for k0 in tl.static_range(0, QP, BK):
-            kq = k0 + tl.arange(0, BK)
-            off = r[:, None] * Q + kq[None, :]
-            m = ok[:, None] & (kq[None, :] < Q)
-            x = tl.zeros((BB * RP, BK), tl.float32)
-            for s in range(n_split):
-                x += tl.load(in_ptr + s * stride_split + (row % in_rows)[:, None] * stride_in + off, mask=m, other=0.).to(tl.float32)
-            if SIGN_IN:
-                bits = tl.load(sign_ptr + grp[:, None] * stride_sign + off // 8, mask=m, other=0).to(tl.int32)
-                x = tl.where(((bits >> (off % 8)) & 1) != 0, -x, x)
-            mt = tl.load(mt_ptr + kq[:, None] * QP + jn[None, :])
-            if HALF: acc = tl.dot(x.to(tl.float16), mt.to(tl.float16), acc)
-            else: acc = tl.dot(x, mt.to(tl.float32), acc, input_precision=PREC)     # X · Mᵀ[:, cols]
-        hr = tl.load(hr_ptr + t[:, None] * (BB * RP) + t[None, :]).to(tl.float32)  # I_BB ⊗ H_R
-        y = tl.dot(hr, acc, input_precision=PREC)
-        offb = r[:, None] * Q + jn[None, :]
-        mb = ok[:, None] & (jn[None, :] < Q)
-        sc = scale
-        if GS:                                          # sign group g = row // sign_rows has its own scale and bias row
-            if HAS_SCALE_PTR: y = y * (sc * tl.load(scale_ptr + grp, mask=row < n_rows, other=0.).to(tl.float32))[:, None]
-            else: y = y * sc
-        else:
-            if HAS_SCALE_PTR: sc = sc * tl.load(scale_ptr).to(tl.float32)
-            y = y * sc
-        if not SIGN_IN:
-            bits = tl.load(sign_ptr + grp[:, None] * stride_sign + offb // 8, mask=mb, other=0).to(tl.int32)
-            y = tl.where(((bits >> (offb % 8)) & 1) != 0, -y, y)
-        if HAS_BIAS:
-            if GS: y += tl.load(bias_ptr + grp[:, None] * (R * Q) + offb, mask=mb, other=0.).to(tl.float32)
-            else: y += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
-        tl.store(out_ptr + row[:, None] * stride_out + offb, y.to(out_ptr.dtype.element_ty), mask=mb)
+        hr = tl.load(hr_ptr + t[:, None] * (BB * RP) + t[None, :])       # I_BB ⊗ H_R (±1: exact in fp16 and bf16)
+        if DT2 == 1: hr = hr.to(tl.float16)
+        elif DT2 == 2: hr = hr.to(tl.bfloat16)
+        else: hr = hr.to(tl.float32)
+        sc0 = scale
+        if not GS:
+            if HAS_SCALE_PTR: sc0 = sc0 * tl.load(scale_ptr).to(tl.float32)
+        for rl in range(RL):
+            row = (tl.program_id(0) * RL + rl) * BB + t // RP
+            ok = (r < R) & (row < n_rows)
+            grp = row // sign_rows if GS else row // in_rows      # the sign vector of each row (GS: groups of sign_rows rows)
+            acc = tl.zeros((BB * RP, BN), tl.float32)
+            for k0 in tl.static_range(0, QP, BK):
+                kq = k0 + tl.arange(0, BK)
+                off = r[:, None] * Q + kq[None, :]
+                m = ok[:, None] & (kq[None, :] < Q)
+                x = tl.zeros((BB * RP, BK), tl.float32)
+                for s in range(n_split):
+                    x += tl.load(in_ptr + s * stride_split + (row % in_rows)[:, None] * stride_in + off, mask=m, other=0.).to(tl.float32)
+                if SIGN_IN:
+                    bits = tl.load(sign_ptr + grp[:, None] * stride_sign + off // 8, mask=m, other=0).to(tl.int32)
+                    x = tl.where(((bits >> (off % 8)) & 1) != 0, -x, x)
+                mt = tl.load(mt_ptr + kq[:, None] * QP + jn[None, :])
+                if HALF: acc = tl.dot(x.to(tl.float16), mt.to(tl.float16), acc)
+                else: acc = tl.dot(x, mt.to(tl.float32), acc, input_precision=PREC)     # X · Mᵀ[:, cols]
+            sc = tl.zeros((BB * RP,), tl.float32) + sc0     # the scale of each row (GS: sign group g = row // sign_rows has its own)
+            if GS:
+                if HAS_SCALE_PTR: sc = sc * tl.load(scale_ptr + grp, mask=row < n_rows, other=0.).to(tl.float32)
+            if DT2: y = tl.dot(hr, (acc * sc[:, None]).to(hr.dtype))    # scaled first: the fp16 operand is in the output's range
+            else: y = tl.dot(hr, acc, input_precision=PREC) * sc[:, None]
+            offb = r[:, None] * Q + jn[None, :]
+            mb = ok[:, None] & (jn[None, :] < Q)
+            if not SIGN_IN:
+                bits = tl.load(sign_ptr + grp[:, None] * stride_sign + offb // 8, mask=mb, other=0).to(tl.int32)
+                y = tl.where(((bits >> (offb % 8)) & 1) != 0, -y, y)
+            if HAS_BIAS:
+                if GS: y += tl.load(bias_ptr + grp[:, None] * (R * Q) + offb, mask=mb, other=0.).to(tl.float32)
+                else: y += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
+            tl.store(out_ptr + row[:, None] * stride_out + offb, y.to(out_ptr.dtype.element_ty), mask=mb)
 
 # %% ../nbs/12_inference_kernel.ipynb #d531e389
 MAX_RHT_TILE = 16384     # elements of one row held by one program
@@ -912,7 +920,17 @@ RHT_BN_ROWS = 64         # kron kernel: rows up to which a row is split over sev
 RHT_KRON_HALF = True     # kron kernel, input side: fp16 first product (x̃ is stored in fp16 anyway) instead of tf32
 RHT_KRON_M = 0           # kron kernel above RHT_BN_ROWS rows: a program stacks max(1, RHT_KRON_M // R) rows (I ⊗ H_R on the left);
                          # 0 = one row per program: stacking 4 rows (RHT_KRON_M = 128) measured slower on the H200 (KERNEL_NOTES.md)
-RHT_TILE_BIG = 8192      # above RHT_BN_ROWS rows, the output side of widths with R·Q > this (14336) uses the tile kernel (faster there)
+RHT_KRON_DT2 = 1         # kron kernel above RHT_BN_ROWS rows: its left product in the output's half type (fp16 or bf16; the scale applied
+                         # first, so the operand stays in the output's range) instead of tf32 (rht_prefill_h200.json: 14336 at batch 2048
+                         # 123.6 -> 76.5 us input side, 117.9 -> 102.3 output side)
+RHT_KRON_HALF_INV = 1    # kron kernel, output side, one fp16 input (the prefill path's cuBLAS product): fp16 first product (lossless there;
+                         # 14336 at batch 2048: 201.1 -> 117.9 us)
+RHT_KRON_RL = 1          # kron kernel above RHT_BN_ROWS rows: a program transforms up to this many rows one after another (tables loaded once;
+                         # 4 rows: output side 14336 at batch 2048 102 -> 82 us, but input sides 1.6-2.8x slower: off)
+RHT_RL_MIN_PROGS = 264   # ... but no fewer programs than this (two per SM of an H200)
+RHT_KRON_WARPS = None    # kron kernel: warps per program (None: 4 up to 4096 tile elements, else 8)
+RHT_TILE_BIG = 0         # above RHT_BN_ROWS rows, the output side of widths with R·Q > this uses the tile kernel (0: never; it was faster at
+                         # 14336 until the kron kernel's fp16 products: 167.4 against 102.3 us at batch 2048, rht_prefill_h200.json)
 
 def _rht_choice(P:dict, rows:int, inverse:bool, impl:str|None, bn:int|None) -> tuple:
     "(impl, BN) for a transform of `rows` rows: the rules measured on an H200 (benchmarks/KERNEL_NOTES.md)."
@@ -924,7 +942,7 @@ def _rht_choice(P:dict, rows:int, inverse:bool, impl:str|None, bn:int|None) -> t
         if rows <= RHT_BN_ROWS: bn = max(16, min(32, 2048 // P['KQP']))     # 16 columns per program at Q = 128, 32 at Q = 64
         else:
             bn = P['KQP']
-            if auto and inverse and P['KRP'] * P['KQP'] > RHT_TILE_BIG and P['ok']: impl = 'tile'
+            if auto and inverse and RHT_TILE_BIG and P['KRP'] * P['KQP'] > RHT_TILE_BIG and P['ok']: impl = 'tile'
     return impl, min(bn or P['KQP'], P['KQP'])
 
 def _p2(v): return 1 << max(0, (int(v) - 1).bit_length())
@@ -1057,15 +1075,21 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
         BN, RP, QP = bn, P['KRP'], P['KQP']
         BB = 1 if G > 1 else bb or (max(1, RHT_KRON_M // RP) if rows > RHT_BN_ROWS and RHT_KRON_M else 1)
         BK = min(QP, 64)
-        _rht_kron_kernel[(_cdiv(n_out, BB), QP // BN)](
+        big = rows // G if gs else rows
+        big = big > RHT_BN_ROWS
+        dt2 = {torch.float16: 1, torch.bfloat16: 2}.get(out_dtype, 0) if RHT_KRON_DT2 and big else 0
+        if dt2 == 2 and _interpreting(): dt2 = 0                 # bf16 dots are wrong under the interpreter
+        RL = max(1, min(RHT_KRON_RL, n_out // (RHT_RL_MIN_PROGS * BB))) if big and BN == QP else 1
+        half = RHT_KRON_HALF and not _interpreting() and (not inverse or (RHT_KRON_HALF_INV and xs.shape[0] == 1 and xs.dtype == torch.float16))
+        _rht_kron_kernel[(_cdiv(n_out, BB * RL), QP // BN)](
             xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else P['k_hr'],
             _kron_left(P, BB), P['k_mt_inv'] if inverse else P['k_mt_fwd'],
             xs.shape[0], n_out, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, signs.stride(0) if G > 1 else 0,
             rows // G if gs else rows,
             R=P['KR'], Q=P['KQ'], RP=RP, QP=QP, BN=BN, BK=BK, BB=BB, SIGN_IN=not inverse,
             HAS_BIAS=bias is not None, HAS_SCALE_PTR=scale_ptr is not None, PREC=_prec(),
-            HALF=RHT_KRON_HALF and not inverse and not _interpreting(), GS=int(gs),
-            num_warps=4 if BB * RP * BN <= 4096 else 8, **_pdl_kw(x.device))
+            HALF=half, GS=int(gs), DT2=dt2, RL=RL,
+            num_warps=RHT_KRON_WARPS or (4 if BB * RP * BN <= 4096 else 8), **_pdl_kw(x.device))
         return out if G == 1 else out.view(G, n_out // G, n)
     hb = P['hb_inv'] if inverse else P['hb_fwd']
     _rht_kernel[(rows,)](xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else hb,
@@ -1283,6 +1307,14 @@ def _ver(t:Tensor):
     "`t._version`, or None for an inference-mode tensor (which keeps no version counter: then identity alone tells)."
     return None if t.is_inference() else t._version
 
+def _same(ref:Tensor|None, x:Tensor) -> bool:
+    """Whether input `x` is the cached input `ref`: the same tensor, or another view of the same memory with the same layout
+    (torch.compile hands each op its own view object of one buffer). The cache holds `ref`, so that memory cannot have been
+    reused for another tensor; the version counter (checked beside it) tells an in-place change."""
+    if ref is None: return False
+    return ref is x or (x.data_ptr() == ref.data_ptr() and x.shape == ref.shape and x.stride() == ref.stride()
+                        and x.dtype == ref.dtype and x.device == ref.device)
+
 def _tkey(ts) -> tuple:
     "A cache key that changes when any of the tensors `ts` is replaced or changed in place."
     return tuple((t.data_ptr(), _ver(t)) for t in ts)
@@ -1297,7 +1329,7 @@ def _rotate_group(g, x:Tensor, dt) -> Tensor:
 def _group_rotated(layer, x:Tensor, dt) -> Tensor|None:
     "fwht(sv ⊙ x) of `layer` when it belongs to an `InputGroup`: computed for all siblings in one launch, then handed out."
     g, i = layer.input_group; c = g.cache
-    if c.get('x') is not x or c.get('ver') != _ver(x) or c.get('dt') != dt:
+    if not _same(c.get('x'), x) or c.get('ver') != _ver(x) or c.get('dt') != dt:
         c.update(x=x, ver=_ver(x), dt=dt, xt=_rotate_group(g, x, dt), left=set(range(len(g.layers))))
     xt = c['xt'][i]; c['left'].discard(i)
     if not c['left']: c.pop('x'); c.pop('xt')        # every sibling has its copy: let the tensors go
@@ -1364,7 +1396,7 @@ def _out_sets(layers) -> list:
 def _merged_for(layer, x:Tensor, M) -> Tensor:
     "The group's merged (S, 1, Σm) partial sums for `x`: computed by the first sibling called with it (again if `layer` already took its share)."
     g, i = layer.input_group; c = g.cache; P, st = M[0], M[1]
-    if c.get('mx') is not x or c.get('mver') != _ver(x) or i not in c.get('mleft', ()):
+    if not _same(c.get('mx'), x) or c.get('mver') != _ver(x) or i not in c.get('mleft', ()):
         c.update(mx=x, mver=_ver(x), mpart=glq_group_partials(_rotate_group(g, x, _dot_dtype(None)), st, P), mleft=set(range(len(st))))
     return c['mpart']
 
@@ -1391,7 +1423,7 @@ def _group_out(layer, x:Tensor) -> Tensor|None:
     s = next(s for s in M[3] if i in s)
     if len(s) < 2: return None
     outs = c.setdefault('outs', {}); e = outs.get(s)
-    if e is None or e[0] is not x or e[1] != _ver(x) or i not in e[3]:
+    if e is None or not _same(e[0], x) or e[1] != _ver(x) or i not in e[3]:
         mp = _merged_for(layer, x, M); _took(g, s)
         ls = [g.layers[j] for j in s]; m = ls[0].out_features
         key = (str(x.device),) + _tkey(t for l in ls for t in (l.SU, l.Wscale) + ((l.bias,) if l.bias is not None else ()))

@@ -36,7 +36,7 @@ def check():
         'RHT (kron)': (K._rht_kron_kernel, dict(in_ptr='*fp32', out_ptr='*fp16', sign_ptr='*u8', bias_ptr='*fp16', scale_ptr='*fp32',
             hr_ptr='*fp16', mt_ptr='*fp16', **i32('n_split', 'n_rows', 'stride_split', 'stride_in', 'stride_out'), scale='fp32',
             **i32('in_rows', 'stride_sign', 'sign_rows')), dict(R=32, Q=128, RP=32, QP=128, BN=16, BK=64, BB=1, SIGN_IN=False, HAS_BIAS=True,
-            HAS_SCALE_PTR=True, PREC='tf32', HALF=False, GS=1), False),
+            HAS_SCALE_PTR=True, PREC='tf32', HALF=False, GS=1, DT2=1, RL=2), False),
     }
     for name, (fn, types, consts, prefetch) in kernels.items():
         pf = dict(PFL=4) if prefetch else {}
