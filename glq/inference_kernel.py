@@ -1309,7 +1309,7 @@ def _ver(t:Tensor):
 
 def _same(ref:Tensor|None, x:Tensor) -> bool:
     """Whether input `x` is the cached input `ref`: the same tensor, or another view of the same memory with the same layout
-    (torch.compile hands each op its own view object of one buffer). The cache holds `ref`, so that memory cannot have been
+    (e.g. a reshape between the siblings' calls). The cache holds `ref`, so that memory cannot have been
     reused for another tensor; the version counter (checked beside it) tells an in-place change."""
     if ref is None: return False
     return ref is x or (x.data_ptr() == ref.data_ptr() and x.shape == ref.shape and x.stride() == ref.stride()

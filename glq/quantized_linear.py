@@ -234,15 +234,11 @@ class InputGroup:
     def __init__(self, layers:list):
         self._refs, self.cache, self.trace = [weakref.ref(l) for l in layers], {}, {}   # weak: no module cycle; trace: op_forward's, while traced
         self.offsets = [sum(l.out_features for l in layers[:i]) for i in range(len(layers))]   # each sibling's columns in the group op's output
-        self.width = sum(l.out_features for l in layers)
+        self.width, self.in_features = sum(l.out_features for l in layers), layers[0].in_features
         self.ids, self.key = [id(l) for l in layers], id(self)       # what op_forward checks while torch.compile traces
         _OP_GROUPS[self.key] = self
     @property
     def layers(self) -> list: return [r() for r in self._refs]
-    def holds(self, layer, i:int) -> bool:
-        "Whether `layer` is sibling `i` and every sibling is alive (a deep copy of a grouped model names its original's group)."
-        ls = self.layers
-        return i < len(ls) and ls[i] is layer and all(l is not None for l in ls)
     def __repr__(self): return f"InputGroup({len(self.layers)} linears, in_features={self.layers[0].in_features})"
 
 def _op_group(key:int) -> InputGroup:
@@ -253,8 +249,8 @@ def _op_group(key:int) -> InputGroup:
 @torch.library.custom_op('glq::group_linear', mutates_args=())
 def glq_group_op(x:Tensor, # (..., in_features) the input the siblings share
                  key:int) -> Tensor: # (..., Σ out_features): every sibling's output, side by side in group order
-    """The forwards of all siblings of an `InputGroup` as one op. Under torch.compile each sibling takes its slice of it, and the compiler
-    merges the identical calls, so the group's shared launches (one input rotation, merged products) happen within one op call:
+    """The forwards of all siblings of an `InputGroup` as one op. While torch.compile traces, `op_forward` calls it once per group and
+    each sibling takes its slice, so the group's shared launches (one input rotation, merged products) happen within one op call:
     nothing a sibling leaves in the group's caches outlives it (CUDA-graph trees check exactly that)."""
     ls = _op_group(key).layers
     if any(l is None for l in ls): raise RuntimeError("glq::group_linear: a sibling of this group was deleted; call group_shared_inputs again and recompile")
@@ -262,7 +258,7 @@ def glq_group_op(x:Tensor, # (..., in_features) the input the siblings share
 
 @glq_group_op.register_fake
 def _glq_group_fake(x, key):
-    g = _op_group(key); n = g.layers[0].in_features
+    g = _op_group(key); n = g.in_features
     if x.shape[-1] != n: raise ValueError(f"glq::group_linear: input has {x.shape[-1]} features, the group expects {n}")
     return x.new_empty(*x.shape[:-1], g.width)
 
