@@ -16,18 +16,19 @@ def owners(t, depth=3):
     out = []
     def walk(o, path, d):
         for r in gc.get_referrers(o):
-            if r is frame_objs or type(r).__name__ in ('frame', 'list_iterator'): continue
-            if isinstance(r, dict):
-                ks = [k for k, v in r.items() if v is o]
-                lab = f"dict[{ks[:3]!r}]"
+            if type(r).__name__ in ('frame', 'list_iterator'): continue
+            if isinstance(r, dict): lab = f"dict[{[k for k, v in r.items() if v is o][:3]!r}]"
             elif isinstance(r, (list, tuple)): lab = f"{type(r).__name__}(len {len(r)})"
             else: lab = type(r).__name__
-            p = path + [lab]
-            if d <= 1: out.append(' <- '.join(p))
-            else: walk(r, p, d - 1)
-    frame_objs = []
+            if d <= 1: out.append(' <- '.join(path + [lab]))
+            else: walk(r, path + [lab], d - 1)
     walk(t, [f"tensor{tuple(t.shape)} {t.dtype}"], depth)
     return out[:12]
+
+def _ptr(o):
+    "The storage address of a real CUDA tensor, else None (fake and functional tensors have none)."
+    try: return o.untyped_storage().data_ptr() if isinstance(o, torch.Tensor) and o.is_cuda else None
+    except RuntimeError: return None
 
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--set', action='append', default=[]); ap.add_argument('--ungrouped', action='store_true')
@@ -54,7 +55,7 @@ def main():
             msg = str(e); print(msg[:8000], flush=True)
             ptrs = {int(p) for p in re.findall(r'Data Pointer: (\d+)', msg)}
             for o in gc.get_objects():
-                if isinstance(o, torch.Tensor) and o.is_cuda and o.untyped_storage().data_ptr() in ptrs:
+                if _ptr(o) in ptrs:
                     print('LIVE', tuple(o.shape), o.dtype, *owners(o), sep='\n   ', flush=True)
 
 if __name__ == '__main__': main()
