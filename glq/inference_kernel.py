@@ -926,7 +926,7 @@ RHT_KRON_DT2 = 1         # kron kernel above RHT_BN_ROWS rows: its left product 
 RHT_KRON_HALF_INV = 1    # kron kernel, output side, one fp16 input (the prefill path's cuBLAS product): fp16 first product (lossless there;
                          # 14336 at batch 2048: 201.1 -> 117.9 us)
 RHT_KRON_RL = 1          # kron kernel above RHT_BN_ROWS rows: a program transforms up to this many rows one after another (tables loaded once;
-                         # 4 rows: output side 14336 at batch 2048 102 -> 82 us, but input sides 1.6-2.8x slower: off)
+                         # 4 rows: output side 14336 at batch 2048 102 -> 82 us, but input sides 1.7-3.5x slower at 2-8 rows: off)
 RHT_RL_MIN_PROGS = 264   # ... but no fewer programs than this (two per SM of an H200)
 RHT_KRON_WARPS = None    # kron kernel: warps per program (None: 4 up to 4096 tile elements, else 8)
 RHT_TILE_BIG = 0         # above RHT_BN_ROWS rows, the output side of widths with R·Q > this uses the tile kernel (0: never; it was faster at
