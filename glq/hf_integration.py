@@ -63,7 +63,7 @@ class GLQHfQuantizer(HfQuantizer):
     def is_serializable(self, *args, **kwargs): return True
     @property
     def is_trainable(self): return False
-    compile_in_generate = False     # let `generate` compile GLQ models by itself: off until a full-size generate run completes on a GPU (notebook 12)
+    compile_in_generate = True      # let `generate` (static cache) compile GLQ models by itself; False: its eager step (per model: model.hf_quantizer)
     @property
     def is_compileable(self): return bool(self.compile_in_generate)   # each E8RHTLinear (or group of them) is one opaque op under torch.compile
 

@@ -10,15 +10,15 @@ __all__ = ['PDL', 'PDL_MM', 'PDL_TC', 'PDL_PREFETCH_MAX', 'TABLES_OFF_THREAD', '
            'RHT_KRON_M', 'RHT_KRON_DT2', 'RHT_KRON_HALF_INV', 'RHT_KRON_RL', 'RHT_RL_MIN_PROGS', 'RHT_KRON_WARPS',
            'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC', 'E8P_TC_MIN_B', 'E8P_TC_MAX_B',
            'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC',
-           'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'pack_codebook', 'unpack_codebook', 'is_e8p',
-           'codebook_lut', 'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table',
-           'small_pair_lut', 'decode_small_pairs_ref', 'glq_decode_ref', 'glq_dequant_matmul_ref',
-           'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform', 'plan_matmul',
-           'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_group_partials', 'glq_layer_forward',
-           'register_kernels']
+           'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS', 'EAGER_GRAPH_ROWS',
+           'EAGER_GRAPH_KEYS', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'e8p_pair_table',
+           'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut', 'decode_small_pairs_ref',
+           'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan', 'kernels_available',
+           'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward',
+           'glq_group_partials', 'eager_graph_forward', 'clear_eager_graphs', 'glq_layer_forward', 'register_kernels']
 
 # %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
-import os, math, functools, threading
+import os, math, functools, operator, threading, warnings, weakref
 import torch
 from torch import Tensor
 from .codebook import E8ShellCodebook, E8SmallCodebook, E8PCodebook, get_codebook
@@ -1438,27 +1438,146 @@ def _group_out(layer, x:Tensor) -> Tensor|None:
     if not e[3]: outs.pop(s)                                  # every sibling has its output
     return y.reshape(*x.shape[:-1], layer.out_features)
 
+
+# %% ../nbs/12_inference_kernel.ipynb #85d61b44
+EAGER_GRAPHS = 1        # eager calls of up to EAGER_GRAPH_ROWS rows replay a CUDA graph of the layer (or of its whole input group)
+EAGER_GRAPH_ROWS = 16   # rows (tokens) up to which eager calls are graphed: decode; prefill's launches are long enough on their own
+EAGER_GRAPH_KEYS = 4    # graphs kept per layer or group (one per input shape, dtype and layout), the oldest dropped first
+_EAGER = weakref.WeakKeyDictionary()     # layer or InputGroup -> its graphs, the inputs seen once, a group's outputs not yet taken
+_POOLS = {}                              # device -> (the pool all eager graphs of that device share, the graph that anchors it, its tensor)
+_FAILED = set()                          # devices where a capture failed: direct launches there until clear_eager_graphs()
+
+def _graphable(x:Tensor) -> bool:
+    "Whether an eager call with input `x` may replay a graph: CUDA, few rows, on the default stream, not captured or compiled, no autograd."
+    return bool(EAGER_GRAPHS and x.is_cuda and x.numel() <= EAGER_GRAPH_ROWS * x.shape[-1] and not _interpreting()
+                and not torch.compiler.is_compiling() and not torch.cuda.is_current_stream_capturing()
+                and torch.cuda.current_stream(x.device).stream_id == 0          # the default stream's id
+                and not (x.requires_grad and torch.is_grad_enabled()))
+
+_DISPATCH = None
+def _dispatch_consts() -> tuple:
+    "The module's upper-case settings (the kernels, plans and merges they pick): a graph made under others is not replayed."
+    global _DISPATCH
+    if _DISPATCH is None: _DISPATCH = operator.itemgetter(*[k for k, v in globals().items() if k.isupper() and not k.startswith('EAGER')
+                                                              and isinstance(v, (int, float, str))])
+    return _DISPATCH(globals())
+
+def _graph_key(members:list, x:Tensor) -> tuple:
+    "What a graph of `members` bakes in: the input's shape, layout, dtype and device, every buffer's address and version, the settings."
+    return ((tuple(x.shape), x.stride(), x.dtype, x.device, _dispatch_consts())
+            + tuple((id(getattr(l, 'codebooks', None)), tuple(getattr(l, 'stages', ()))) for l in members)
+            + _tkey(t for l in members for d in (l._buffers, l._parameters) for t in d.values() if t is not None))
+
+def _side_capture(g, # a torch.cuda.CUDAGraph, empty
+                  pool, # the memory pool its allocations go to
+                  fn, dev): # fn() -> what the launches it records make, on device `dev`
+    "Record `fn()` into `g` on a side stream (the capture's own stream, as torch.cuda.graph does), after the current stream's work."
+    cur = torch.cuda.current_stream(dev); s = torch.cuda.Stream(dev); s.wait_stream(cur)
+    with torch.cuda.stream(s):
+        g.capture_begin(pool=pool, capture_error_mode='thread_local')
+        try: out = fn()
+        finally: g.capture_end()
+    cur.wait_stream(s); return out
+
+def _pool(dev):
+    """The memory pool shared by the eager graphs of `dev`, anchored by a one-kernel graph kept beside it: PyTorch lets a pool go
+    (on the device and in its pinned-host allocator) with the last graph that used it, and a later capture into it then fails an
+    allocator assert (`use_count > 0`) and leaves the RNG half in capture mode; the anchor keeps the pool alive."""
+    if dev not in _POOLS:
+        pool, anchor = torch.cuda.graph_pool_handle(), torch.cuda.CUDAGraph()
+        _POOLS[dev] = (pool, anchor, _side_capture(anchor, pool, lambda: torch.zeros(1, device=dev), dev))
+    return _POOLS[dev][0]
+
+def _cuda_capture(fn, # xin -> output tensor (the kernels' launches, recorded, not run)
+                  xin:Tensor): # the graph's static input
+    "Record `fn(xin)` as a CUDA graph in its device's shared pool, on a side stream: (replay, output)."
+    g = torch.cuda.CUDAGraph(); out = _side_capture(g, _pool(xin.device), lambda: fn(xin), xin.device)
+    return g.replay, out
+
+def _record(members:list, x:Tensor, capture) -> tuple:
+    "A graph of the members' forwards on a copy of `x`: (static input, replay, static output (flat, members in order), [(offset, numel, shape)])."
+    xin = torch.empty_strided(x.shape, x.stride(), dtype=x.dtype, device=x.device); xin.copy_(x)
+    def fn(xi):
+        ys = [_kernel_forward(l, xi) for l in members]    # a group's siblings in order: its shared launches fill and empty its caches
+        return ys[0].reshape(-1) if len(ys) == 1 else torch.cat([y.reshape(-1) for y in ys])
+    shapes = [(*x.shape[:-1], l.out_features) for l in members]
+    replay, out = capture(fn, xin)
+    offs = [sum(math.prod(s) for s in shapes[:k]) for k in range(len(shapes))]
+    return xin, replay, out, [(o, math.prod(s), s) for o, s in zip(offs, shapes)]
+
+def eager_graph_forward(layer, # a GLQ layer (alone, or sibling i of an InputGroup)
+                        x:Tensor, # its input
+                        capture=None) -> Tensor|None: # (fn, xin) -> (replay, out); default: a CUDA graph
+    """`layer`'s output from a replayed graph of its forward (for a group's first sibling: of every sibling's, the others' outputs kept
+    for their calls), or None where the direct launches must run: the first call with a key (the kernels and tables get made, and
+    one-off shapes stay ungraphed), a later sibling without a replay for this input, or a failed capture."""
+    grouped = _in_group(layer)
+    unit, i = layer.input_group if grouped else (layer, 0)
+    st = _EAGER.get(unit)
+    if st is None: st = _EAGER[unit] = dict(graphs={}, seen={}, off=False)
+    if i:                                                       # a later sibling: its share of the first one's replay
+        p = st.get('pending')
+        if p is None or not _same(p[0], x) or p[1] != _ver(x) or i not in p[3]: return None
+        p[3].discard(i)
+        if not p[3]: st.pop('pending')
+        return p[2][i]
+    if st['off'] or x.device in _FAILED: return None
+    members = unit.layers if grouped else [layer]
+    key = _graph_key(members, x); e = st['graphs'].get(key)
+    if e is None:
+        seen = st['seen']; seen[key] = seen.get(key, 0) + 1
+        if seen[key] < 2:
+            if len(seen) > 4 * EAGER_GRAPH_KEYS: seen.clear(); seen[key] = 1
+            return None
+        try: e = _record(members, x, capture or _cuda_capture)
+        except Exception as err:          # the allocator's or the stream's state may be off after this: direct launches on this device from now on
+            st['off'] = True; _FAILED.add(x.device)
+            if grouped: unit.cache.clear()
+            warnings.warn(f"GLQ: recording a CUDA graph of {type(layer).__name__} failed ({type(err).__name__}: {err}); GLQ layers on "
+                          f"{x.device} run their kernels directly from now on (glq.inference_kernel.EAGER_GRAPHS = 0 turns graphs off)")
+            return None
+        del seen[key]; gr = st['graphs']; gr[key] = e
+        while len(gr) > EAGER_GRAPH_KEYS: gr.pop(next(iter(gr)))
+    e[0].copy_(x); e[1]()
+    buf = e[2].clone()                                          # the next replay rewrites the static output: hand out a copy
+    ys = [buf[o:o + k].view(s) for o, k, s in e[3]]
+    if len(ys) > 1: st['pending'] = [x, _ver(x), ys, set(range(1, len(ys)))]
+    return ys[0]
+
+def clear_eager_graphs():
+    "Drop every eager graph and forget failed captures (graphs also go with their layers; settings and weights are in their keys)."
+    _EAGER.clear(); _FAILED.clear()
+
+
+# %% ../nbs/12_inference_kernel.ipynb #bcc7b687
+def _kernel_forward(layer, x:Tensor, path:str|None=None) -> Tensor:
+    "The layer's kernels, launched directly (a group's shared launches where they apply)."
+    Qs, cbs, rs = _layer_stages(layer)
+    grouped = _in_group(layer)
+    y = _group_out(layer, x) if grouped and path is None else None
+    if y is not None: return y
+    part = _group_part(layer, x) if grouped and path is None else None
+    xt = _group_rotated(layer, x, _dot_dtype(None)) if grouped and part is None else None
+    return glq_linear_forward(x, Qs[0], layer.SU, layer.SV, layer.Wscale, cbs[0], Qs[1] if len(Qs) > 1 else None,
+                              cbs[1] if len(cbs) > 1 else None, rs, getattr(layer, 'bias', None), more_stages=list(zip(Qs[2:], cbs[2:])),
+                              path=path, xt=xt, part=part)
+
 def glq_layer_forward(layer, # module with the GLQ record as buffers (see above)
                       x:Tensor, # (..., in_features)
                       path:str|None=None) -> Tensor: # (..., out_features) in x.dtype
-    "Forward of a GLQ layer: Triton kernels when available, else plain PyTorch in float32."
-    Qs, cbs, rs = _layer_stages(layer)
-    bias = getattr(layer, 'bias', None)
+    "Forward of a GLQ layer: Triton kernels when available (a replayed graph of them for eager decode), else plain PyTorch in float32."
     if x.shape[-1] != layer.in_features: raise ValueError(f"input has {x.shape[-1]} features, the layer expects {layer.in_features}")
     if kernels_available(x):
-        grouped = _in_group(layer)
-        y = _group_out(layer, x) if grouped and path is None else None
-        if y is not None: return y
-        part = _group_part(layer, x) if grouped and path is None else None
-        xt = _group_rotated(layer, x, _dot_dtype(None)) if grouped and part is None else None
-        return glq_linear_forward(x, Qs[0], layer.SU, layer.SV, layer.Wscale, cbs[0], Qs[1] if len(Qs) > 1 else None,
-                                  cbs[1] if len(cbs) > 1 else None, rs, bias, more_stages=list(zip(Qs[2:], cbs[2:])), path=path, xt=xt, part=part)
+        y = eager_graph_forward(layer, x) if path is None and _graphable(x) else None
+        return y if y is not None else _kernel_forward(layer, x, path)
+    Qs, cbs, rs = _layer_stages(layer); bias = getattr(layer, 'bias', None)
     n, m = layer.in_features, layer.out_features
     sv = unpack_signs(layer.SV.cpu(), n).to(x.device); su = unpack_signs(layer.SU.cpu(), m).to(x.device)
     W = glq_decode_ref(Qs, cbs, rs.cpu(), dtype=torch.float32).to(x.device) * layer.Wscale.float().reshape(-1)[0].to(x.device)
     y = su * ifwht(fwht(x.float() * sv) @ W.T)
     if bias is not None: y = y + bias.float()
     return y.to(x.dtype)
+
 
 # %% ../nbs/12_inference_kernel.ipynb #2d91ceb4
 def register_kernels(predicate=None) -> str:
