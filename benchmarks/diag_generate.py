@@ -87,7 +87,7 @@ def eager_generate(bpws, layers, new, log, rows, save):
         bf = next((r for r in rows if r['bpw'] == 16), None)
         for r in rows:
             if bf: r['vs_bf16'] = round(r['tokens_per_s'] / bf['tokens_per_s'], 3)
-        save()                                              # after every rate: a timeout keeps what was done
+        save()
     K.EAGER_GRAPHS = 1
 
 @torch.no_grad()
@@ -125,16 +125,16 @@ def main():
     res = dict(gpu=torch.cuda.get_device_name(), torch=torch.__version__, triton=triton.__version__)
     skip = a.skip.split(',')
     res.update(date=time.strftime('%Y-%m-%d'), command='PYTHONPATH=. python3 benchmarks/diag_generate.py ' + ' '.join(sys.argv[1:]))
+    def save():                                             # after every part and rate: a timeout keeps what was done
+        with open(os.path.join(a.out, 'diag_generate.json'), 'w') as f: json.dump(res, f, indent=1)
     if 'eager' not in skip: res['eager_linear'] = eager_linear(a.out); log(json.dumps(res['eager_linear']))
-    json.dump(res, open(os.path.join(a.out, 'diag_generate.json'), 'w'), indent=1)
+    save()
     if 'eager_generate' not in skip:
         res['eager_generate'] = []
-        eager_generate([int(b) for b in a.gen_bpws.split(',')], a.layers, a.gen_new, log, res['eager_generate'],
-                       lambda: json.dump(res, open(os.path.join(a.out, 'diag_generate.json'), 'w'), indent=1))
+        eager_generate([int(b) for b in a.gen_bpws.split(',')], a.layers, a.gen_new, log, res['eager_generate'], save)
     if 'generate' not in skip:
         res['generate'] = []
         for b in a.bpws.split(','):
-            res['generate'].append(gen_profile(int(b), a.layers, a.new, log))
-            json.dump(res, open(os.path.join(a.out, 'diag_generate.json'), 'w'), indent=1)
+            res['generate'].append(gen_profile(int(b), a.layers, a.new, log)); save()
 
 if __name__ == '__main__': main()
