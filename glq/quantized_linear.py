@@ -91,24 +91,29 @@ def _glq_linear_fake(x, key):
 
 GROUP_OP = True   # while torch.compile traces, the siblings of an `InputGroup` share one `glq::group_linear` op (below)
 
-def _group_key(layer) -> int:
-    """The `glq::group_linear` key of `layer`'s group, or 0 where it runs alone: plain attributes and ids, which torch.compile
-    reads as constants while it traces (a deep copy's layers are not the ids their copied group names: they run alone)."""
-    gi = getattr(layer, 'input_group', None)
-    if not GROUP_OP or gi is None: return 0
+@torch.compiler.assume_constant_result
+def _op_plan(key:int) -> tuple: # (group key or 0, column offset, out_features, siblings)
+    """How the layer `key` is traced: alone (group key 0) or as its slice of its group's op. torch.compile calls this once per layer
+    while it traces and keeps the result as a constant, without guards on what it reads: the layer's attributes, its group and
+    `GROUP_OP` add nothing to the guards checked on every call. (A deep copy's layers are not the ids their copied group names: alone.)"""
+    layer = _op_layer(key); gi = getattr(layer, 'input_group', None)
+    if not GROUP_OP or gi is None: return 0, 0, layer.out_features, 1
     g, i = gi
-    return g.key if i < len(g.ids) and g.ids[i] == id(layer) else 0
+    if not (i < len(g.ids) and g.ids[i] == key): return 0, 0, layer.out_features, 1
+    return g.key, g.offsets[i], layer.out_features, len(g.ids)
+
+_TRACE = {}   # group key -> [x, group op output, siblings still to trace]: op_forward's, while torch.compile traces one group
 
 def op_forward(layer:nn.Module, x:Tensor) -> Tensor:
     "`layer._eager_forward(x)`; while torch.compile traces, the `glq::linear` op in its place (or its slice of its group's op)."
     if torch.compiler.is_compiling():
-        key = _group_key(layer)
+        key, off, n, sibs = _op_plan(id(layer))
         if not key: return torch.ops.glq.linear(x, id(layer))
-        g, i = layer.input_group; t = g.trace       # the first sibling traced calls the group's op, the others take their slice of it
-        if t.get('x') is not x: t.update(x=x, y=torch.ops.glq.group_linear(x, key), left=len(g.offsets))
-        y = t['y']; t['left'] -= 1
-        if not t['left']: t.clear()                 # nothing of the trace stays in the group
-        return y[..., g.offsets[i]:g.offsets[i] + layer.out_features]
+        t = _TRACE.get(key)                         # the first sibling traced calls the group's op, the others take their slice of it
+        if t is None or t[0] is not x: t = _TRACE[key] = [x, torch.ops.glq.group_linear(x, key), sibs]
+        t[2] -= 1
+        if not t[2]: del _TRACE[key]                # nothing of the trace stays behind
+        return t[1][..., off:off + n]
     return layer._eager_forward(x)
 
 # %% ../nbs/08_quantized_linear.ipynb #c0e52712
@@ -232,10 +237,10 @@ _OP_GROUPS = weakref.WeakValueDictionary()   # id(group) -> group, for `glq::gro
 class InputGroup:
     "Sibling GLQ linears that read the same input tensor; `cache` is the backend's one-entry store of its rotated copy."
     def __init__(self, layers:list):
-        self._refs, self.cache, self.trace = [weakref.ref(l) for l in layers], {}, {}   # weak: no module cycle; trace: op_forward's, while traced
+        self._refs, self.cache = [weakref.ref(l) for l in layers], {}   # weak: no module cycle
         self.offsets = [sum(l.out_features for l in layers[:i]) for i in range(len(layers))]   # each sibling's columns in the group op's output
         self.width, self.in_features = sum(l.out_features for l in layers), layers[0].in_features
-        self.ids, self.key = [id(l) for l in layers], id(self)       # what op_forward checks while torch.compile traces
+        self.ids, self.key = [id(l) for l in layers], id(self)       # what _op_plan checks while torch.compile traces
         _OP_GROUPS[self.key] = self
     @property
     def layers(self) -> list: return [r() for r in self._refs]
@@ -243,7 +248,8 @@ class InputGroup:
 
 def _op_group(key:int) -> InputGroup:
     g = _OP_GROUPS.get(key)
-    if g is None: raise RuntimeError("glq::group_linear: unknown group (made by group_shared_inputs)")
+    if g is None: raise RuntimeError("glq::group_linear: unknown group (made by group_shared_inputs); after grouping a compiled model anew, "
+                                     "call torch._dynamo.reset() and compile it again")
     return g
 
 @torch.library.custom_op('glq::group_linear', mutates_args=())
