@@ -3,12 +3,12 @@ ptxas that Triton bundles, disassembles it with Triton's nvdisasm, and counts th
 block (the K loop) per index, plus registers and spills. The numbers in KERNEL_NOTES.md (E) come from this script.
 
 --pairs 1 counts `_glq_mv_e8p_pairs_kernel` instead (byte-permute decode, E8P_PAIRS; BK8 = 4 x its BK32; with --nst 2 --sp 1
-its second stage is the 256-point codebook, E8P_PAIRS_SMALL; --g 2|3: the merged launch of 2-3 siblings, MERGE_GROUPS).
+its second stage is the 256-point codebook, E8P_PAIRS_SMALL; --g 2|3: the merged launch of 2-3 siblings, MERGE_GROUPS; --smt 1: the pair tables read from shared memory, E8P_SMEM).
 --tc 1 counts the tensor-core kernel `_glq_mm_e8p_kernel` (E8P_TC; --w64 1: index words of four, --stages: software pipeline
 depth, --nst 2 --sp 1: a 256-point second stage by byte permutes; KERNEL_NOTES.md G: `--tc 1 --bm 64 --bb 16 --bk8 16 --stages 3` and `--tc 1 --w64 1 --bm 64 --bb 16 --bk8 8 --stages 3`).
 
 Usage: python benchmarks/sass_e8p.py [--bb 1] [--bm 32] [--bk8 64] [--warps 4] [--nst 1] [--pf 0] [--popc 1] [--pairs 0]
-       [--tc 0] [--w64 0] [--stages 3] [--sp 0]"""
+       [--tc 0] [--w64 0] [--stages 3] [--sp 0] [--smt 0]"""
 import argparse, collections, os, re, subprocess, tempfile
 import triton
 from triton.backends.compiler import GPUTarget
@@ -21,7 +21,7 @@ TYPES = ['*fp16', '*i32', '*i16', '*i16', '*i32', '*fp32', '*fp32'] + ['i32'] * 
 
 def main():
     ap = argparse.ArgumentParser()
-    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0, tc=0, w64=0, stages=3, sp=0, g=1).items(): ap.add_argument(f'--{k}', type=int, default=v)
+    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0, tc=0, w64=0, stages=3, sp=0, g=1, smt=0).items(): ap.add_argument(f'--{k}', type=int, default=v)
     ap.add_argument('--dump', default='', help='also write the whole SASS to this file (to diff two builds)')
     a = ap.parse_args()
     sig = dict(zip(NAMES, TYPES)); sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK8', 'NST', 'ASM', 'CM', 'PF', 'POPC', 'PDL', 'PFL')})
@@ -34,10 +34,10 @@ def main():
                  'MA', 'MB', 'stride_xg']
         q2t = '*i32' if a.sp else '*i64'
         sig = dict(zip(names, ['*i32', '*i64', q2t, '*i64', '*i64', '*fp32', '*fp32'] + ['i32'] * 8 + ['*i64', q2t, '*i64', q2t, '*fp32', '*fp32'] + ['i32'] * 3))
-        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2', 'G', 'PDL', 'PFL', 'ASM')})
+        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2', 'G', 'PDL', 'PFL', 'ASM', 'SMT')})
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N32', 'k32_split')]
         src = ASTSource(fn=K._glq_mv_e8p_pairs_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
-                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, S2=a.sp, G=a.g, PDL=0, PFL=0, ASM=1))
+                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, S2=a.sp, G=a.g, PDL=0, PFL=0, ASM=1, SMT=a.smt))
     if a.tc:
         qt = '*i64' if a.w64 else '*i16'
         names = ['x_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 'l2_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N8', 'k8_split',

@@ -10,7 +10,7 @@ __all__ = ['PDL', 'PDL_MM', 'PDL_TC', 'PDL_PREFETCH_MAX', 'TABLES_OFF_THREAD', '
            'RHT_KRON_M', 'RHT_KRON_DT2', 'RHT_KRON_HALF_INV', 'RHT_KRON_RL', 'RHT_RL_MIN_PROGS', 'RHT_KRON_WARPS',
            'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC', 'E8P_TC_MIN_B', 'E8P_TC_MAX_B',
            'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC',
-           'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS', 'EAGER_GRAPH_ROWS',
+           'E8P_SMEM', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS', 'EAGER_GRAPH_ROWS',
            'EAGER_GRAPH_KEYS', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'e8p_pair_table',
            'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut', 'decode_small_pairs_ref',
            'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan', 'kernels_available',
@@ -550,20 +550,44 @@ if HAS_TRITON:
         "fp16x2 words -> float32 sum of the two halves"
         return _h2f(a, False) + _h2f(a, True)
 
+    # SMT: the pair tables in shared memory. PTX declares them once per kernel (function scope: glq_pt1 for e8p_pair_table,
+    # glq_pt2 for small_pair_table), every thread stores its share of the 256 words before the K loop, and the decode reads
+    # its word by ld.shared (banked: a warp's 32 random words cost a few wavefronts) instead of a gather through L1.
+    _SMEM_DECL = tl.constexpr(".shared .align 16 .b64 glq_pt1[256];\n    .shared .align 16 .b64 glq_pt2[256];\n    mov.b32 $0, $1;")
+    _SMEM_ST1 = tl.constexpr("{\n    .reg .b32 a, b;\n    mov.u32 b, glq_pt1;\n    shl.b32 a, $1, 3;\n    add.u32 a, a, b;\n    st.shared.b64 [a], $2;\n    mov.b32 $0, $1;\n    }")
+    _SMEM_ST2 = tl.constexpr("{\n    .reg .b32 a, b;\n    mov.u32 b, glq_pt2;\n    shl.b32 a, $1, 3;\n    add.u32 a, a, b;\n    st.shared.b64 [a], $2;\n    mov.b32 $0, $1;\n    }")
+    # $2: an E8P index (16 bits) -> its e8p_pair_table word's halves $0 $1 (entry q >> 8, byte offset (q >> 5) & 0x7F8)
+    _SMEM_LD1 = tl.constexpr("{\n    .reg .b32 a, b;\n    mov.u32 b, glq_pt1;\n    shr.u32 a, $2, 5;\n    and.b32 a, a, 2040;\n    add.u32 a, a, b;\n    ld.shared.v2.b32 {$0, $1}, [a];\n    }")
+    # $2: a 256-point index -> its small_pair_table word's halves $0 $1
+    _SMEM_LD2 = tl.constexpr("{\n    .reg .b32 a, b;\n    mov.u32 b, glq_pt2;\n    shl.b32 a, $2, 3;\n    add.u32 a, a, b;\n    ld.shared.v2.b32 {$0, $1}, [a];\n    }")
+
     @triton.jit
-    def _e8p_pairs_word(w, c: tl.constexpr, t_ptr, p0, p1, p2, p3, xq, s):
+    def _smem_tables(t_ptr, t2_ptr, TWO: tl.constexpr):
+        "SMT: e8p_pair_table at `t_ptr` (and with TWO small_pair_table at `t2_ptr`) into this program's shared memory, then a barrier"
+        d = tl.inline_asm_elementwise(_SMEM_DECL, "=r,r", [tl.program_id(0)], dtype=tl.int32, is_pure=False, pack=1)  # once per thread
+        o = tl.arange(0, 256) + d * 0                           # after the declaration
+        tl.inline_asm_elementwise(_SMEM_ST1, "=r,r,l", [o, tl.load(t_ptr + o)], dtype=tl.int32, is_pure=False, pack=1)
+        if TWO: tl.inline_asm_elementwise(_SMEM_ST2, "=r,r,l", [o, tl.load(t2_ptr + o)], dtype=tl.int32, is_pure=False, pack=1)
+        tl.debug_barrier()
+
+    @triton.jit
+    def _e8p_pairs_word(w, c: tl.constexpr, t_ptr, p0, p1, p2, p3, xq, s, SMT: tl.constexpr = 0):
         "index c of the int64 words w: decode by prmt, multiply with the activation pairs, add to the fp16x2 sums s"
         q = ((w >> (16 * c)) & 0xFFFF).to(tl.int32)
-        t = tl.load(t_ptr + (q >> 8))
-        return tl.inline_asm_elementwise(_E8P_PAIRS8, "=r,r,r,r,r,r,r,r,r,r",
-                                         [q, t.to(tl.int32), (t >> 32).to(tl.int32), p0, p1, p2, p3, xq, s],
+        if SMT: tlo, thi = tl.inline_asm_elementwise(_SMEM_LD1, "=r,=r,r", [q], dtype=(tl.int32, tl.int32), is_pure=True, pack=1)
+        else:
+            t = tl.load(t_ptr + (q >> 8)); tlo = t.to(tl.int32); thi = (t >> 32).to(tl.int32)
+        return tl.inline_asm_elementwise(_E8P_PAIRS8, "=r,r,r,r,r,r,r,r,r,r", [q, tlo, thi, p0, p1, p2, p3, xq, s],
                                          dtype=tl.int32, is_pure=True, pack=1)
 
     @triton.jit
-    def _small_pairs_word(w, c: tl.constexpr, t_ptr, p0, p1, p2, p3, s):
+    def _small_pairs_word(w, c: tl.constexpr, t_ptr, p0, p1, p2, p3, s, SMT: tl.constexpr = 0):
         "256-point index c of the int32 words w: decode by prmt from small_pair_table, multiply, add to the fp16x2 sums s"
-        t = tl.load(t_ptr + ((w >> (8 * c)) & 255))
-        return tl.inline_asm_elementwise(_SMALL_PAIRS8, "=r,r,r,r,r,r,r,r", [t.to(tl.int32), (t >> 32).to(tl.int32), p0, p1, p2, p3, s],
+        i = (w >> (8 * c)) & 255
+        if SMT: tlo, thi = tl.inline_asm_elementwise(_SMEM_LD2, "=r,=r,r", [i], dtype=(tl.int32, tl.int32), is_pure=True, pack=1)
+        else:
+            t = tl.load(t_ptr + i); tlo = t.to(tl.int32); thi = (t >> 32).to(tl.int32)
+        return tl.inline_asm_elementwise(_SMALL_PAIRS8, "=r,r,r,r,r,r,r,r", [tlo, thi, p0, p1, p2, p3, s],
                                          dtype=tl.int32, is_pure=True, pack=1)
 
     @triton.jit
@@ -571,7 +595,8 @@ if HAS_TRITON:
                                  stride_xpb, stride_q, stride_os, stride_ob,
                                  qb1_ptr, qb2_ptr, qc1_ptr, qc2_ptr, rsb_ptr, rsc_ptr, MA, MB, stride_xg,
                                  BB: tl.constexpr, BM: tl.constexpr, BK32: tl.constexpr, NST: tl.constexpr, S2: tl.constexpr = 0,
-                                 PDL: tl.constexpr = 0, PFL: tl.constexpr = 0, G: tl.constexpr = 1, ASM: tl.constexpr = 1):
+                                 PDL: tl.constexpr = 0, PFL: tl.constexpr = 0, G: tl.constexpr = 1, ASM: tl.constexpr = 1,
+                                 SMT: tl.constexpr = 0):
         """BB batch rows (fp16, viewed as int32 pairs at `xp_ptr`) against 1 or 2 E8P stages whose indices are read as int64
         words of 4 (`q*_ptr`, stride in words); `t_ptr`: e8p_pair_table. S2: the second stage is the 256-point codebook,
         its uint8 indices read as int32 words of 4 at `q2_ptr` (same stride in words), decoded from small_pair_table at
@@ -579,7 +604,8 @@ if HAS_TRITON:
         one after the other (rows [0, MA) the first, [MA, MA + MB) the second, the rest the third; MA, MB multiples of BM), each
         with its own indices (`q*_ptr`, `qb*_ptr`, `qc*_ptr`), ρ2 (`rs_ptr`, `rsb_ptr`, `rsc_ptr`) and rotated input (sibling g's
         at `xp_ptr + g·stride_xg`). ASM = 0 (the interpreter): `xp_ptr` points at float32 activations, each index is decoded by
-        the same bit arithmetic in integer ops (`_e8p_coords16`, `_small_coords16`) and the products are summed in float32."""
+        the same bit arithmetic in integer ops (`_e8p_coords16`, `_small_coords16`) and the products are summed in float32.
+        SMT (with ASM): the pair tables are read from shared memory (`_smem_tables`), not gathered through L1."""
         pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
         j0 = tl.arange(0, BK32)
@@ -592,6 +618,8 @@ if HAS_TRITON:
                     if pid_m * BM >= MA + MB:
                         q1_at, q2_at, rs_at, xp_at, r0 = qc1_ptr, qc2_ptr, rsc_ptr, xp_ptr + 2 * stride_xg, pid_m * 0 + MA + MB
         rl = rm - r0                                            # rows within the sibling
+        if ASM:
+            if SMT: _smem_tables(t_ptr, t2_ptr, NST == 2 and S2)
         _pdl_start(q1_at, q2_at, rl, M - r0, stride_q, k_lo, k_hi, 16, NST, PDL, PFL)
         acc = tl.zeros((BB, BM, BK32), tl.float32)
         for k in range(k_lo, k_hi, BK32):
@@ -611,11 +639,11 @@ if HAS_TRITON:
                     p0 = p0[:, None, :]; p1 = p1[:, None, :]; p2 = p2[:, None, :]; p3 = p3[:, None, :]; xq = xq[:, None, :]
                     w1b, p0 = tl.broadcast(w1, p0); _, p1 = tl.broadcast(w1b, p1); _, p2 = tl.broadcast(w1b, p2)
                     _, p3 = tl.broadcast(w1b, p3); _, xq = tl.broadcast(w1b, xq)
-                    s1 = _e8p_pairs_word(w1b, c, t_ptr, p0, p1, p2, p3, xq, s1)
+                    s1 = _e8p_pairs_word(w1b, c, t_ptr, p0, p1, p2, p3, xq, s1, SMT)
                     if NST == 2:
                         w2b, _ = tl.broadcast(w2, p0)
-                        if S2: s2 = _small_pairs_word(w2b, c, t2_ptr, p0, p1, p2, p3, s2)
-                        else: s2 = _e8p_pairs_word(w2b, c, t_ptr, p0, p1, p2, p3, xq, s2)
+                        if S2: s2 = _small_pairs_word(w2b, c, t2_ptr, p0, p1, p2, p3, s2, SMT)
+                        else: s2 = _e8p_pairs_word(w2b, c, t_ptr, p0, p1, p2, p3, xq, s2, SMT)
                 acc += _h2sum(s1)
                 if NST == 2: acc += tl.load(rs_at) * _h2sum(s2)
             else:                                               # the interpreter: integer decode, float32 products
@@ -1115,6 +1143,8 @@ E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (
 E8P_PAIRS_MIN = 1 << 25   # from m·n = 2^25 weights 4 warps and BK8 64; below, 8 warps and BK8 32 (m ≥ 4096) or 16, for more K splits
 E8P_PAIRS_SMALL = 1   # batch 1, E8P + 256-point (3 bpw): the byte-permute matvec with small_pair_table (pairs_small_h200.json: 1.1-2.2x faster)
 E8P_POPC = 1          # parity of the 7 sign bits by PTX popc on GPUs (2-6% faster: e8p_variants_h200.json); 0: shifts and xors
+E8P_SMEM = 1          # two E8P stages (4 bpw): the byte-permute matvec reads e8p_pair_table from shared memory (SMT), not through L1
+                      # (e8p_smem_h200.json, 2026-12-03: 4 bpw 2-15% faster from 4096 output rows; 2 and 3 bpw no better: off there)
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
 IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels ('.cg': bypass L1, leaving it to the codebook table)
 N_SM = 132
@@ -1140,7 +1170,8 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
         BB = 1 << max(0, min(B, E8P_MV_MAX_B) - 1).bit_length()
         pairs, small = bool(E8P_PAIRS) and B == 1, m * n < E8P_PAIRS_MIN
         bk8 = (32 if m >= 4096 else 16) if pairs and small else 64 if BB == 1 else 32 if BB == 2 else 16
-        base = dict(BM=32, BB=BB, BK8=bk8, num_warps=8 if pairs and small else 4, num_stages=3, e8p=True, PAIRS=int(pairs))
+        base = dict(BM=32, BB=BB, BK8=bk8, num_warps=8 if pairs and small else 4, num_stages=3, e8p=True, PAIRS=int(pairs),
+                    SMT=int(bool(E8P_SMEM) and pairs and nst == 2 and not s2 and m >= 4096))   # 1024x4096 alone: 6% slower
         if s2: base['S2'] = 1
     elif path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
     elif path == 'mm' and tc:
@@ -1226,7 +1257,7 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
             _glq_mv_e8p_pairs_kernel[grid](xp, q64[0], q64[1], t1, small_pair_lut(cbs[1], xt.device) if s2 else t1, rsd, out, B, m,
                                            n // 32, P['k8_split'] // 4, xp.stride(0), q64[0].stride(0), out.stride(0), out.stride(1),
                                            *q64, *q64, rsd, rsd, m, 0, 0,          # one layer: no siblings (G = 1)
-                                           BB=P['BB'], BM=P['BM'], BK32=P['BK8'] // 4, NST=len(Qs), S2=int(s2), ASM=int(asm),
+                                           BB=P['BB'], BM=P['BM'], BK32=P['BK8'] // 4, NST=len(Qs), S2=int(s2), ASM=int(asm), SMT=int(P.get('SMT', 0)),
                                            num_warps=P['num_warps'], num_stages=P['num_stages'], **_pdl_kw(xt.device, P['k8_split'] // 4, mm=True, weights=m * n))
             return out
         if s2: return glq_matmul_partials(xt, Qs, cbs, rs, plan_matmul(B, m, n, len(Qs), 'mv'), dot_dtype)   # no PTX here: generic
@@ -1362,7 +1393,7 @@ def glq_group_partials(xt:Tensor, # (G, B, n) the siblings' rotated inputs (fp16
         xp, words[0][0], words[0][1], t1, small_pair_lut(cbs0[1], xt.device) if s2 else t1, rsd[0], out, B, M, n // 32,
         plan['k8_split'] // 4, xp.stride(1), words[0][0].stride(0), out.stride(0), out.stride(1),
         words[1][0], words[1][1], words[2][0], words[2][1], rsd[1], rsd[2], ms[0], ms[1] if G == 3 else M - ms[0], xp.stride(0),
-        BB=plan['BB'], BM=plan['BM'], BK32=plan['BK8'] // 4, NST=nst, S2=s2, G=G, ASM=int(asm), num_warps=plan['num_warps'], num_stages=plan['num_stages'],
+        BB=plan['BB'], BM=plan['BM'], BK32=plan['BK8'] // 4, NST=nst, S2=s2, G=G, ASM=int(asm), SMT=int(plan.get('SMT', 0)), num_warps=plan['num_warps'], num_stages=plan['num_stages'],
         **_pdl_kw(xt.device, plan['k8_split'] // 4, mm=True, weights=M * n))
     return out
 

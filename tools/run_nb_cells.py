@@ -2,12 +2,15 @@
 GPU machine). Cells flagged with a test flag (`#| gpu`, `#| slow`; tst_flags in pyproject.toml) run only when named in
 --flags, as with `tools/run_tests.py`. Prints one line per cell run and ends with `N passed, N failed` (cells).
 
-Usage: python tools/run_nb_cells.py nbs/12_inference_kernel.ipynb [--flags gpu]"""
+--only A,B: of the flagged cells, run only those whose source contains one of these strings (the unflagged cells all run:
+they set up the namespace).
+
+Usage: python tools/run_nb_cells.py nbs/12_inference_kernel.ipynb [--flags gpu] [--only MARKER,...]"""
 import argparse, json, re, sys, time, traceback, os, linecache
 from pathlib import Path
 
 def main():
-    ap = argparse.ArgumentParser(); ap.add_argument('notebook'); ap.add_argument('--flags', default='')
+    ap = argparse.ArgumentParser(); ap.add_argument('notebook'); ap.add_argument('--flags', default=''); ap.add_argument('--only', default='')
     a = ap.parse_args()
     nb = Path(a.notebook).resolve(); run_flags = set(a.flags.split())
     all_flags = {'gpu', 'slow'}
@@ -21,6 +24,7 @@ def main():
         src = ''.join(c['source'])
         flags = {f for l in src.splitlines() if l.startswith('#|') for f in l[2:].split() if f in all_flags}
         if flags - run_flags: continue
+        if flags and a.only and not any(k in src for k in a.only.split(',')): continue
         t = time.time()
         try:
             fn = f'<{nb.name} cell {i}>'
