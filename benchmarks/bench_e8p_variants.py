@@ -30,6 +30,10 @@ VARIANTS = {  # name -> plan overrides (BM, BK8, num_warps apply to both kernels
     'pairs_bk32': dict(PAIRS=1, BK8=32, num_warps=4), 'pairs_bk16': dict(PAIRS=1, BK8=16, num_warps=4),
     'pairs_w8_bk32': dict(PAIRS=1, BK8=32, num_warps=8), 'pairs_w8_bk16': dict(PAIRS=1, BK8=16, num_warps=8),
     'nibble_bk16_wv8': dict(PAIRS=0, BK8=16, waves=8.0), 'pairs_w8_bk16_wv8': dict(PAIRS=1, BK8=16, num_warps=8, waves=8.0),
+    # 2026-12-03 (ncu: 14336x4096 at 2 bpw ran 896 programs, 0.8 of one wave of resident programs): more K splits or shorter row tiles
+    'pairs_wv6': dict(PAIRS=1, waves=6.0), 'pairs_wv8': dict(PAIRS=1, waves=8.0), 'pairs_wv12': dict(PAIRS=1, waves=12.0),
+    'pairs_bm16': dict(PAIRS=1, BM=16), 'pairs_bm16_wv8': dict(PAIRS=1, BM=16, waves=8.0), 'pairs_bm16_w2': dict(PAIRS=1, BM=16, num_warps=2),
+    'pairs_bk32_wv8': dict(PAIRS=1, BK8=32, waves=8.0),
 }
 
 def awkward(ep, dev):
