@@ -177,10 +177,8 @@ def main():
                software=dict(torch=torch.__version__, triton=triton.__version__),
                date=datetime.date.today().isoformat(), command='PYTHONPATH=. python3 benchmarks/bench_kernels.py ' + ' '.join(sys.argv[1:]),
                worst_rel_err_vs_fp64=worst, rht_sweep=rht_res, method=__doc__.strip().split('\n\n')[1],
-               notes=('RHT: many-program Kronecker kernel (_rht_kron_kernel: y = H_R X M^T, a row split over Q/BN programs at '
-                      'batch <= 64), tile kernel for the output side of 14336-wide rows above batch 64; decode: packed 256 KB '
-                      'table (structured small-table decode measured slower, see benchmarks/KERNEL_NOTES.md). glq_us is the '
-                      'whole layer: RHT in + decode-matmul + RHT out.'))
+               notes=('glq_us is the whole layer: RHT in + decode-matmul + RHT out, through the library dispatch (plan_matmul; each row '
+                      'records the plan it ran). Kernels, RHT variants and what was measured against what: benchmarks/KERNEL_NOTES.md.'))
     res['codebook'] = a.codebook
     with open(os.path.join(a.out, 'kernels_h200.json' if not E8P else 'kernels_e8p_h200.json'), 'w') as f: json.dump(res, f, indent=1)
     if a.sweep:
