@@ -10,12 +10,13 @@ __all__ = ['PDL', 'PDL_MM', 'PDL_TC', 'PDL_PREFETCH_MAX', 'TABLES_OFF_THREAD', '
            'RHT_KRON_M', 'RHT_KRON_DT2', 'RHT_KRON_HALF_INV', 'RHT_KRON_RL', 'RHT_RL_MIN_PROGS', 'RHT_KRON_WARPS',
            'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC', 'E8P_TC_MIN_B', 'E8P_TC_MAX_B',
            'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC',
-           'E8P_SMEM', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS', 'EAGER_GRAPH_ROWS',
-           'EAGER_GRAPH_KEYS', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'e8p_pair_table',
-           'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut', 'decode_small_pairs_ref',
-           'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan', 'kernels_available',
-           'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward',
-           'glq_group_partials', 'eager_graph_forward', 'clear_eager_graphs', 'glq_layer_forward', 'register_kernels']
+           'E8P_SMEM', 'E8P_PAIRS_MAX_B', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS',
+           'EAGER_GRAPH_ROWS', 'EAGER_GRAPH_KEYS', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut',
+           'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut',
+           'decode_small_pairs_ref', 'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan',
+           'kernels_available', 'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul',
+           'glq_linear_forward', 'glq_group_partials', 'eager_graph_forward', 'clear_eager_graphs', 'glq_layer_forward',
+           'register_kernels']
 
 # %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
 import os, math, functools, operator, threading, warnings, weakref
@@ -1145,6 +1146,8 @@ E8P_PAIRS_SMALL = 1   # batch 1, E8P + 256-point (3 bpw): the byte-permute matve
 E8P_POPC = 1          # parity of the 7 sign bits by PTX popc on GPUs (2-6% faster: e8p_variants_h200.json); 0: shifts and xors
 E8P_SMEM = 1          # two E8P stages (4 bpw): the byte-permute matvec reads e8p_pair_table from shared memory (SMT), not through L1
                       # (e8p_smem_h200.json, 2026-12-03: 4 bpw 2-15% faster from 4096 output rows; 2 and 3 bpw no better: off there)
+E8P_PAIRS_MAX_B = 4   # batch 2-4, two stages: the byte-permute matvec with its tables in shared memory (BK8 16; 3 bpw up to batch 8)
+                      # (small_batch_h200.json, 2026-12-03: against the nibble matvec / dequantize + cuBLAS 1.2-2.5x faster)
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
 IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels ('.cg': bypass L1, leaving it to the codebook table)
 N_SM = 132
@@ -1161,17 +1164,21 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
     e8p = e8p and nst <= 2
     mm_max = E8P_MM_MAX_B if any_e8p else MM_MAX_B        # the generic kernel's E8P decode loses to dequantize + cuBLAS
     tc = bool(E8P_TC) and e8p_first and nst <= 2
-    s2 = bool(E8P_PAIRS_SMALL) and e8p_first and not e8p and nst == 2 and B == 1 and path in (None, 'mv')   # E8P + small pairs
+    multi = bool(E8P_SMEM) and E8P_PAIRS_MAX_B > 1          # batch > 1 on the byte-permute matvec: only with its tables in shared memory
+    s2 = (bool(E8P_PAIRS_SMALL) and e8p_first and not e8p and nst == 2 and B <= (E8P_MV_MAX_B if multi else 1)
+          and path in (None, 'mv'))                      # E8P + small pairs
     if s2: path, e8p = 'mv', True
     if path is None and tc and e8p and E8P_TC_MIN_B <= B <= E8P_TC_MAX_B[nst]: path = 'mm'
     path = path or ('mv' if B <= (E8P_MV_MAX_B if e8p else MV_MAX_B) else 'mm' if B <= mm_max else 'dequant')
     n8 = n // 8
     if path == 'mv' and e8p:                       # decode_e8p.py, 2026-11-29 (BB: batch rows per program)
         BB = 1 << max(0, min(B, E8P_MV_MAX_B) - 1).bit_length()
-        pairs, small = bool(E8P_PAIRS) and B == 1, m * n < E8P_PAIRS_MIN
-        bk8 = (32 if m >= 4096 else 16) if pairs and small else 64 if BB == 1 else 32 if BB == 2 else 16
-        base = dict(BM=32, BB=BB, BK8=bk8, num_warps=8 if pairs and small else 4, num_stages=3, e8p=True, PAIRS=int(pairs),
-                    SMT=int(bool(E8P_SMEM) and pairs and nst == 2 and not s2 and m >= 4096))   # 1024x4096 alone: 6% slower
+        rows = multi and B > 1 and (s2 or (nst == 2 and B <= E8P_PAIRS_MAX_B))   # two stages at batch 2-4 (3 bpw: 2-8)
+        pairs, small = bool(E8P_PAIRS) and (B == 1 or rows), m * n < E8P_PAIRS_MIN
+        if rows: bk8 = 64 if B > 4 and m * n >= 1 << 24 else 16
+        else: bk8 = (32 if m >= 4096 else 16) if pairs and small else 64 if BB == 1 else 32 if BB == 2 else 16
+        base = dict(BM=32, BB=BB, BK8=bk8, num_warps=8 if pairs and small and B == 1 else 4, num_stages=3, e8p=True, PAIRS=int(pairs),
+                    SMT=int(bool(E8P_SMEM) and pairs and (rows or (nst == 2 and not s2 and m >= 4096))))   # batch 1: 1024x4096 alone 6% slower
         if s2: base['S2'] = 1
     elif path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
     elif path == 'mm' and tc:
