@@ -8,7 +8,7 @@ tensor-core kernel, `SP` for 3 bpw), `nibble` (the nibble-word matvec; 2 and 4 b
 Every candidate is checked against float64 (relative error <= 2e-3), for NaN and for bit-identical reruns before it is timed.
 Prints a table, the fastest candidate per (bpw, batch) summed over the shapes, and writes JSON to --out.
 
-Usage: PYTHONPATH=. python3 benchmarks/bench_small_batch.py --out DIR [--batches 2,3,4,8] [--bpws 2,3,4] [--rep 20]"""
+Usage: PYTHONPATH=. python3 benchmarks/bench_small_batch.py --out DIR [--batches 2,3,4,8] [--bpws 2,3,4] [--rep 20] [--variants plan,tc,...]"""
 import argparse, json, os, datetime
 import torch, triton
 import torch.nn.functional as F
@@ -36,6 +36,7 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--out', default='.'); ap.add_argument('--rep', type=int, default=20)
     ap.add_argument('--batches', default='2,3,4,8'); ap.add_argument('--bpws', default='2,3,4')
     ap.add_argument('--shapes', default='14336x4096,4096x14336,4096x4096,1024x4096')
+    ap.add_argument('--variants', default='', help='comma list: only these candidates (default: all)')
     a = ap.parse_args()
     dev = 'cuda'; rows = []; bad = []
     for sh in a.shapes.split(','):
@@ -53,6 +54,7 @@ def main():
                 ref = glq_dequant_matmul_ref(x.double(), Qs[0], cbs[0], torch.tensor([1.0], device=dev), Qs[1] if len(Qs) > 1 else None,
                                              cbs[1] if len(Qs) > 1 else None, resid_scale=rs)
                 for name, P in candidates(B, m, n, bpw).items():
+                    if a.variants and name not in a.variants.split(','): continue
                     try:
                         y1 = glq_matmul_partials(x, Qs, cbs, rs, P)
                         det = bool(torch.equal(y1, glq_matmul_partials(x, Qs, cbs, rs, P)))
@@ -78,7 +80,7 @@ def main():
         print(f'{k[0]} bpw batch {k[1]} totals (us):', best[f'{k[0]}bpw_B{k[1]}'])
     os.makedirs(a.out, exist_ok=True)
     json.dump(dict(rows=rows, totals=best, failures=bad, gpu=torch.cuda.get_device_name(), date=datetime.datetime.now().isoformat(timespec='seconds'),
-                   command=f'PYTHONPATH=. python3 benchmarks/bench_small_batch.py --out $OUT --batches {a.batches} --bpws {a.bpws} --shapes {a.shapes} --rep {a.rep}',
+                   command=f'PYTHONPATH=. python3 benchmarks/bench_small_batch.py --out $OUT --batches {a.batches} --bpws {a.bpws} --shapes {a.shapes} --rep {a.rep}' + (f' --variants {a.variants}' if a.variants else ''),
                    software=dict(torch=torch.__version__, triton=triton.__version__)),
               open(os.path.join(a.out, 'small_batch_h200.json'), 'w'), indent=1, default=str)
     print('FAILURES', len(bad), [(r['out'], r['in'], r['bpw'], r['batch'], r['variant'], r['rel_err']) for r in bad[:8]])
