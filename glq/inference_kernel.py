@@ -1144,8 +1144,9 @@ E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (
 E8P_PAIRS_MIN = 1 << 25   # from m·n = 2^25 weights 4 warps and BK8 64; below, 8 warps and BK8 32 (m ≥ 4096) or 16, for more K splits
 E8P_PAIRS_SMALL = 1   # batch 1, E8P + 256-point (3 bpw): the byte-permute matvec with small_pair_table (pairs_small_h200.json: 1.1-2.2x faster)
 E8P_POPC = 1          # parity of the 7 sign bits by PTX popc on GPUs (2-6% faster: e8p_variants_h200.json); 0: shifts and xors
-E8P_SMEM = 1          # two E8P stages (4 bpw): the byte-permute matvec reads e8p_pair_table from shared memory (SMT), not through L1
-                      # (e8p_smem_h200.json, 2026-12-03: 4 bpw 2-15% faster from 4096 output rows; 2 and 3 bpw no better: off there)
+E8P_SMEM = 1          # the byte-permute matvec reads its pair tables from shared memory (SMT), not through L1: at batch 1 for two E8P
+                      # stages from 4096 rows (e8p_smem_h200.json, 2026-12-03: 4 bpw 2-15% faster; 2 and 3 bpw no better: off there),
+                      # and at batch 2-8 always (E8P_PAIRS_MAX_B; 0 here also keeps batch > 1 off that kernel)
 E8P_PAIRS_MAX_B = 4   # batch 2-4, two stages: the byte-permute matvec with its tables in shared memory (BK8 16; 3 bpw up to batch 8)
                       # (small_batch_h200.json, 2026-12-03: against the nibble matvec / dequantize + cuBLAS 1.2-2.5x faster)
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
