@@ -1,4 +1,5 @@
-"""Shared timing helper of the GPU benchmark scripts."""
+"""Shared helpers of the benchmark scripts: CUDA-graph timing (GPU) and the JSON record of a CPU host-overhead run."""
+import datetime, json, os, platform, sys
 import torch, triton
 
 def graph_bench(fns, rep:int=50) -> float:
@@ -15,3 +16,13 @@ def graph_bench(fns, rep:int=50) -> float:
     t = triton.testing.do_bench(g.replay, warmup=10, rep=rep, return_mode='median')
     del g
     return 1000 * t / len(fns)
+
+def write_cpu_record(out:str|None, name:str, rows:list, label:str, script:str, doc:str) -> dict:
+    "The record of a CPU run of `script` (rows, label, hardware, software, date, command, the method paragraph of its `doc`), written to out/name if `out`."
+    res = dict(rows=rows, label=label, hardware=dict(cpu=platform.processor() or platform.machine(), cores=os.cpu_count()),
+               software=dict(python=platform.python_version(), torch=torch.__version__), date=datetime.date.today().isoformat(),
+               command=f'PYTHONPATH=. python3 benchmarks/{script} ' + ' '.join(sys.argv[1:]), method=doc.strip().split('\n\n')[2])
+    if out:
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, name), 'w') as f: json.dump(res, f, indent=1)
+    return res

@@ -15,6 +15,7 @@ os.environ['TRITON_INTERPRET'] = '1'
 import torch
 from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import write_cpu_record
 import glq.inference_kernel as K
 
 class _NoLaunch:
@@ -64,11 +65,6 @@ def main():
             pr = cProfile.Profile(); pr.enable()
             for _ in range(a.reps): once()
             pr.disable(); s = io.StringIO(); pstats.Stats(pr, stream=s).sort_stats('tottime').print_stats(18); print(s.getvalue())
-    res = dict(rows=rows, label=a.label, hardware=dict(cpu=platform.processor() or platform.machine(), cores=os.cpu_count()),
-               software=dict(python=platform.python_version(), torch=torch.__version__), date=datetime.date.today().isoformat(),
-               command='PYTHONPATH=. python3 benchmarks/bench_eager_graph_host.py ' + ' '.join(sys.argv[1:]), method=__doc__.strip().split('\n\n')[2])
-    if a.out:
-        os.makedirs(a.out, exist_ok=True)
-        with open(os.path.join(a.out, 'eager_graph_host_cpu.json'), 'w') as f: json.dump(res, f, indent=1)
+    write_cpu_record(a.out, 'eager_graph_host_cpu.json', rows, a.label, 'bench_eager_graph_host.py', __doc__)
 
 if __name__ == '__main__': main()

@@ -14,6 +14,7 @@ os.environ['TRITON_INTERPRET'] = '1'
 import torch
 from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import write_cpu_record
 import glq.inference_kernel as K
 
 class _NoLaunch:
@@ -50,11 +51,6 @@ def main():
                 if grouped: group_shared_inputs(att)
                 rows.append(dict(bpw=bpw, batch=B, grouped=grouped, us_per_linear=per_linear_us(ls, x, a.reps)))
                 print(rows[-1], flush=True)
-    res = dict(rows=rows, label=a.label, hardware=dict(cpu=platform.processor() or platform.machine(), cores=os.cpu_count()),
-               software=dict(python=platform.python_version(), torch=torch.__version__), date=datetime.date.today().isoformat(),
-               command='PYTHONPATH=. python3 benchmarks/bench_python_overhead.py ' + ' '.join(sys.argv[1:]), method=__doc__.strip().split('\n\n')[2])
-    if a.out:
-        os.makedirs(a.out, exist_ok=True)
-        with open(os.path.join(a.out, 'python_overhead_cpu.json'), 'w') as f: json.dump(res, f, indent=1)
+    write_cpu_record(a.out, 'python_overhead_cpu.json', rows, a.label, 'bench_python_overhead.py', __doc__)
 
 if __name__ == '__main__': main()
