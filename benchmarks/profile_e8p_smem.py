@@ -1,5 +1,6 @@
 """Run under Nsight Compute: the byte-permute matvec at batch 1 (14336x4096, 2 and 4 bpw) with its pair tables gathered
-through L1 (SMT=0) and read from shared memory (SMT=1), one warm-up and one profiled launch each, in that order.
+through L1 (SMT=0) and read from shared memory (SMT=1), two launches each, in that order; ncu as below profiles every
+launch (8 kernels: results/ncu_e8p_smem_h200.txt), the second of each pair with the kernel already compiled and loaded.
 
 Usage: ncu -k regex:pairs --launch-skip-before-match 0 --section SpeedOfLight --section WarpStateStats ... \
        python3 benchmarks/profile_e8p_smem.py"""
