@@ -6,7 +6,7 @@ codebook) and 4 bpw (E8P + E8P). 8 layer copies per CUDA graph so the indices co
 across two calls; awkward shapes (no tile divides them) are checked first. Prints a table, the fastest variant per batch
 summed over shapes and rates, and writes JSON to --out.
 
-Usage: PYTHONPATH=. python3 benchmarks/bench_e8p_mm.py --out DIR [--batches 2,4,16,64,256] [--variants before,tc,...]"""
+Usage: PYTHONPATH=. python3 benchmarks/bench_e8p_mm.py --out DIR [--batches 2,4,16,64,256] [--variants before,tc,...] [--name e8p_mm_h200.json]"""
 import argparse, itertools, json, os, datetime
 import torch, triton
 import torch.nn.functional as F
@@ -35,6 +35,9 @@ VARIANTS = {  # name -> plan_matmul overrides on the 'mm' path of an E8P-first l
     'w64_bm128_w4': dict(W64=1, BM=128, BK8=8, num_stages=4), 'w64_wv8': dict(W64=1, BK8=8, num_stages=4, waves=8.0),
     'w64_bm32': dict(W64=1, BM=32, BK8=8, num_stages=4), 'w64_wv2': dict(W64=1, BK8=8, num_stages=4, waves=2.0),
     'tc_packed_small': dict(SP=0),    # 3 bpw: the 256-point stage from the packed nibble table (runs 1-4) instead of small_pair_table
+    'tc_smt0': dict(SMT=0),           # 2026-12-04 (e8p_mm_smem_h200.json): the tables through L1, as before E8P_TC_SMEM
+    'tc_smt1': dict(SMT=1),           # ... and from shared memory
+    'dispatch': 'dispatch',           # what plan_matmul picks (any path)
 }
 RATES = {2: 'EP', 3: 'EP+SMALL', 4: 'EP+EP'}
 
@@ -53,6 +56,7 @@ def kinds(cbs, tc=True):
 
 def plan(name, B, m, n, cbs):
     if VARIANTS[name] is None: return plan_matmul(B, m, n, len(cbs), **kinds(cbs, tc=False))
+    if VARIANTS[name] == 'dispatch': return plan_matmul(B, m, n, len(cbs), **kinds(cbs))
     return plan_matmul(B, m, n, len(cbs), 'mm', **kinds(cbs), **VARIANTS[name])
 
 def ref_of(x, Qs, cbs, rs, dev):
@@ -73,7 +77,7 @@ def awkward(dev):
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--out', default='.'); ap.add_argument('--batches', default='2,4,16,64,256')
     ap.add_argument('--variants', default=','.join(VARIANTS)); ap.add_argument('--shapes', default='14336x4096,4096x14336,4096x4096,1024x4096')
-    ap.add_argument('--rates', default='2,3,4')
+    ap.add_argument('--rates', default='2,3,4'); ap.add_argument('--name', default='e8p_mm_h200.json', help='result file under --out')
     a = ap.parse_args()
     dev = 'cuda'; rows = []
     aw = awkward(dev); print(f'awkward shapes (batch 1-100, 2/3/4 bpw): worst rel err {aw:.2e}', flush=True)
@@ -117,7 +121,7 @@ def main():
                    gpu=torch.cuda.get_device_name(), date=datetime.datetime.now().isoformat(timespec='seconds'),
                    command=f'PYTHONPATH=. python3 benchmarks/bench_e8p_mm.py --out $OUT --batches {a.batches} --variants {a.variants} --shapes {a.shapes} --rates {a.rates}',
                    software=dict(torch=torch.__version__, triton=triton.__version__)),
-              open(os.path.join(a.out, 'e8p_mm_h200.json'), 'w'), indent=1)
+              open(os.path.join(a.out, a.name), 'w'), indent=1)
     print('FAILURES', len(bad) + (aw > 2e-3), bad[:5])
 
 if __name__ == '__main__': main()

@@ -114,14 +114,16 @@ def main():
     ap.add_argument('--shapes', default='all')
     ap.add_argument('--no-check', action='store_true')
     ap.add_argument('--codebook', default='e8shell-v1', choices=['e8shell-v1', 'e8p-v1'])
-    ap.add_argument('--set', action='append', default=[], help='NAME=VALUE: override a glq.inference_kernel constant (e.g. IDX_CACHE=.cg)')
+    ap.add_argument('--set', action='append', default=[], help='NAME=VALUE: override a glq.inference_kernel constant (e.g. IDX_CACHE=.cg, RHT_SPLIT=4,4)')
     a = ap.parse_args()
     global CB, E8P
     if a.codebook == 'e8p-v1': CB, E8P = E8PCodebook(), True
     import glq.inference_kernel as K
     for kv in a.set:
         k, v = kv.split('=', 1); old = getattr(K, k)
-        setattr(K, k, type(old)(v) if old is not None and not isinstance(old, str) else v)
+        setattr(K, k, tuple(int(t) for t in v.split(',')) if ',' in v or isinstance(old, tuple) else
+                   None if v == 'None' else int(v) if old is None and v.lstrip('-').isdigit() else
+                   type(old)(v) if old is not None and not isinstance(old, str) else v)
     os.makedirs(a.out, exist_ok=True)
     logf = open(os.path.join(a.out, 'bench_kernels.log'), 'a')
     def log(s): print(s, flush=True); logf.write(s + '\n'); logf.flush()

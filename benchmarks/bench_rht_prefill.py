@@ -1,6 +1,11 @@
 """The RHTs of prefill-sized batches on a CUDA GPU: the kron kernel's settings against the dispatch of before.
 
 Usage (repo root): PYTHONPATH=. python3 benchmarks/bench_rht_prefill.py [--widths 4096,14336,1024] [--batches 256,2048] [--out DIR]
+       [--set session10|split] [--name rht_prefill_h200.json]
+
+`--set split` (2026-12-04, `results/rht_prefill_split_h200.json`) times `_rht_kron_split_kernel` (`RHT_SPLIT = (RS, CS)`: H_R
+split into RS row blocks, Mᵀ into CS column blocks, fewer multiply-adds per row) against the kron kernel as dispatched since
+session 10 (`kron+hi+dt2`), with 4 and 8 warps for some, and `rules` (the dispatch: `RHT_SPLIT_RULES`).
 
 At batch 2048 the two RHTs of a 14336-wide linear took 133 µs (input side) and 189 µs (output side, tile kernel) against a
 ~28 µs memory floor (KERNEL_NOTES A); they are a third of the GLQ layer's prefill time. Variants (module constants of
@@ -23,21 +28,32 @@ from glq.hadamard import fwht, ifwht
 from glq.rht import unpack_signs
 from _timing import graph_bench
 
-BASE = dict(RHT_KRON_DT2=0, RHT_KRON_HALF_INV=0, RHT_KRON_RL=1, RHT_KRON_WARPS=None, RHT_TILE_BIG=8192)
-VARIANTS = {
+BASE = dict(RHT_KRON_DT2=0, RHT_KRON_HALF_INV=0, RHT_KRON_RL=1, RHT_KRON_WARPS=None, RHT_TILE_BIG=8192, RHT_SPLIT=(0, 0))
+NOW = dict(RHT_TILE_BIG=1 << 30, RHT_KRON_HALF_INV=1, RHT_KRON_DT2=1)      # the dispatch after session 10 (kron+hi+dt2)
+VARIANTS = {                                                                # --set session10 (rht_prefill_h200.json)
     'now':          dict(),
     'kron':         dict(RHT_TILE_BIG=1 << 30),
     'kron+hi':      dict(RHT_TILE_BIG=1 << 30, RHT_KRON_HALF_INV=1),
-    'kron+hi+dt2':  dict(RHT_TILE_BIG=1 << 30, RHT_KRON_HALF_INV=1, RHT_KRON_DT2=1),
-    'dt2 rl2':      dict(RHT_TILE_BIG=1 << 30, RHT_KRON_HALF_INV=1, RHT_KRON_DT2=1, RHT_KRON_RL=2),
-    'dt2 rl4':      dict(RHT_TILE_BIG=1 << 30, RHT_KRON_HALF_INV=1, RHT_KRON_DT2=1, RHT_KRON_RL=4),
-    'dt2 rl8':      dict(RHT_TILE_BIG=1 << 30, RHT_KRON_HALF_INV=1, RHT_KRON_DT2=1, RHT_KRON_RL=8),
-    'dt2 w4':       dict(RHT_TILE_BIG=1 << 30, RHT_KRON_HALF_INV=1, RHT_KRON_DT2=1, RHT_KRON_WARPS=4),
-    'dt2 rl4 w4':   dict(RHT_TILE_BIG=1 << 30, RHT_KRON_HALF_INV=1, RHT_KRON_DT2=1, RHT_KRON_RL=4, RHT_KRON_WARPS=4),
+    'kron+hi+dt2':  NOW,
+    'dt2 rl2':      dict(NOW, RHT_KRON_RL=2),
+    'dt2 rl4':      dict(NOW, RHT_KRON_RL=4),
+    'dt2 rl8':      dict(NOW, RHT_KRON_RL=8),
+    'dt2 w4':       dict(NOW, RHT_KRON_WARPS=4),
+    'dt2 rl4 w4':   dict(NOW, RHT_KRON_RL=4, RHT_KRON_WARPS=4),
 }
+SPLIT = {'kron+hi+dt2': NOW}                                                # --set split: _rht_kron_split_kernel, (RS, CS) blocks
+for rs, cs in ((1, 1), (2, 1), (4, 1), (1, 4), (2, 4), (4, 4), (4, 2)):
+    SPLIT[f'split {rs}x{cs}'] = dict(NOW, RHT_SPLIT=(rs, cs))
+for rs, cs in ((4, 1), (4, 4), (2, 4)):
+    for w in (4, 8): SPLIT[f'split {rs}x{cs} w{w}'] = dict(NOW, RHT_SPLIT=(rs, cs, w))
+SPLIT['rules'] = dict(NOW, RHT_SPLIT=None)                                 # the dispatch: RHT_SPLIT_RULES
+SETS = {'session10': VARIANTS, 'split': SPLIT}
 
 def setv(v):
     for k, val in {**BASE, **VARIANTS[v]}.items(): setattr(K, k, val)
+
+def setnow():
+    for k, val in {**BASE, **NOW}.items(): setattr(K, k, val)
 
 def rel(a, b): return ((a.double() - b.double()).norm() / b.double().norm()).item()
 
@@ -45,7 +61,10 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--widths', default='4096,14336,1024'); ap.add_argument('--batches', default='256,2048')
     ap.add_argument('--out', default=os.environ.get('OUT', 'benchmarks/results'))
     ap.add_argument('--smoke', action='store_true', help='CPU, TRITON_INTERPRET=1: the checks only, no timing (tests this script)')
+    ap.add_argument('--set', default='session10', choices=list(SETS), help='variant set: session10 (settings of the kron kernel), split (the split kernel)')
+    ap.add_argument('--name', default='rht_prefill_h200.json', help='result file under --out')
     a = ap.parse_args(); os.makedirs(a.out, exist_ok=True)
+    global VARIANTS; VARIANTS = SETS[a.set]
     dev = 'cpu' if a.smoke else 'cuda'
     def log(s): print(s, flush=True)
     gpu = 'cpu (smoke)' if a.smoke else torch.cuda.get_device_name()
@@ -82,7 +101,7 @@ def main():
                     rows.append(dict(width=n, batch=B, side=side, variant=v, us=round(t, 2), rel_err=float(f"{e:.3g}"), ok=not bad,
                                      GBps=round(gbps, 1), frac_copy_bw=round(gbps * 1e9 / copy_bw, 3)))
                     log(f"{n:>6} B={B:<5} {side:<3} {v:<13} {t:8.1f} us  {gbps:7.0f} GB/s ({gbps*1e9/copy_bw:4.0%})  rel {e:.2e}{'  FAIL' if bad else ''}")
-    setv('now')
+    setnow()
     tot = {v: sum(r['us'] for r in rows if r['variant'] == v) for v in VARIANTS}
     okv = [v for v in VARIANTS if all(r['ok'] for r in rows if r['variant'] == v)]
     best = min(okv, key=tot.get) if okv else None
@@ -91,6 +110,6 @@ def main():
                hardware=dict(gpu=gpu, copy_bandwidth_TBps=round(copy_bw / 1e12, 3), host=platform.node()),
                software=dict(torch=torch.__version__, triton=triton.__version__), date=datetime.date.today().isoformat(),
                command='PYTHONPATH=. python3 benchmarks/bench_rht_prefill.py ' + ' '.join(sys.argv[1:]), method=__doc__.strip().split('\n\n')[2])
-    with open(os.path.join(a.out, 'rht_prefill_h200.json'), 'w') as f: json.dump(res, f, indent=1)
+    with open(os.path.join(a.out, a.name), 'w') as f: json.dump(res, f, indent=1)
 
 if __name__ == '__main__': main()

@@ -5,7 +5,7 @@ block (the K loop) per index, plus registers and spills. The numbers in KERNEL_N
 --pairs 1 counts `_glq_mv_e8p_pairs_kernel` instead (byte-permute decode, E8P_PAIRS; BK8 = 4 x its BK32; with --nst 2 --sp 1
 its second stage is the 256-point codebook, E8P_PAIRS_SMALL; --g 2|3: the merged launch of 2-3 siblings, MERGE_GROUPS; --smt 1: the pair tables read from shared memory, E8P_SMEM).
 --tc 1 counts the tensor-core kernel `_glq_mm_e8p_kernel` (E8P_TC; --w64 1: index words of four, --stages: software pipeline
-depth, --nst 2 --sp 1: a 256-point second stage by byte permutes; KERNEL_NOTES.md G: `--tc 1 --bm 64 --bb 16 --bk8 16 --stages 3` and `--tc 1 --w64 1 --bm 64 --bb 16 --bk8 8 --stages 3`).
+depth, --nst 2 --sp 1: a 256-point second stage by byte permutes; --smt 1 (with --w64 1): tables in shared memory, E8P_TC_SMEM; KERNEL_NOTES.md G: `--tc 1 --bm 64 --bb 16 --bk8 16 --stages 3` and `--tc 1 --w64 1 --bm 64 --bb 16 --bk8 8 --stages 3`).
 
 Usage: python benchmarks/sass_e8p.py [--bb 1] [--bm 32] [--bk8 64] [--warps 4] [--nst 1] [--pf 0] [--popc 1] [--pairs 0]
        [--tc 0] [--w64 0] [--stages 3] [--sp 0] [--smt 0]"""
@@ -44,11 +44,11 @@ def main():
                  'stride_xb', 'stride_q', 'stride_os', 'stride_ob']
         q2t = ('*i32' if a.w64 else '*u8') if a.sp else qt
         sig = dict(zip(names, ['*fp16', qt, q2t, '*i64', '*i64' if a.sp else '*i32', '*fp32', '*fp32'] + ['i32'] * 8))
-        sig.update({k: 'constexpr' for k in ('BM', 'BB', 'BK8', 'NST', 'M2', 'DOT', 'ASM', 'W64', 'SP', 'PDL', 'PFL')})
+        sig.update({k: 'constexpr' for k in ('BM', 'BB', 'BK8', 'NST', 'M2', 'DOT', 'ASM', 'W64', 'SP', 'PDL', 'PFL', 'SMT')})
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N8', 'k8_split')]
         src = ASTSource(fn=K._glq_mm_e8p_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
                         constexprs=dict(BM=a.bm, BB=a.bb, BK8=a.bk8, NST=a.nst, M2=0xFF if a.sp else 1, DOT=K.tl.float16, ASM=True,
-                                        W64=a.w64, SP=a.sp, PDL=0, PFL=0))
+                                        W64=a.w64, SP=a.sp, PDL=0, PFL=0, SMT=a.smt))
     k = triton.compile(src, target=GPUTarget('cuda', 90, 32), options={'num_warps': a.warps, 'num_stages': a.stages})
     bin_ = os.path.join(os.path.dirname(triton.__file__), 'backends', 'nvidia', 'bin')
     with tempfile.NamedTemporaryFile(suffix='.cubin') as f:

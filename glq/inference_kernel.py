@@ -8,15 +8,15 @@ Docs: https://example.invalid/glq/inference_kernel.html.md"""
 __all__ = ['PDL', 'PDL_MM', 'PDL_TC', 'PDL_PREFETCH_MAX', 'TABLES_OFF_THREAD', 'E8P_BYTES', 'SMALL_BYTES', 'SMALL_NEG_BYTES',
            'MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS', 'RHT_BN_ROWS', 'RHT_KRON_HALF',
            'RHT_KRON_M', 'RHT_KRON_DT2', 'RHT_KRON_HALF_INV', 'RHT_KRON_RL', 'RHT_RL_MIN_PROGS', 'RHT_KRON_WARPS',
-           'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC', 'E8P_TC_MIN_B', 'E8P_TC_MAX_B',
-           'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC',
-           'E8P_SMEM', 'E8P_PAIRS_MAX_B', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS',
-           'EAGER_GRAPH_ROWS', 'EAGER_GRAPH_KEYS', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut',
-           'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut',
-           'decode_small_pairs_ref', 'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan',
-           'kernels_available', 'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul',
-           'glq_linear_forward', 'glq_group_partials', 'eager_graph_forward', 'clear_eager_graphs', 'glq_layer_forward',
-           'register_kernels']
+           'RHT_SPLIT_RULES', 'RHT_SPLIT', 'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC',
+           'E8P_TC_MIN_B', 'E8P_TC_MAX_B', 'E8P_TC_S2', 'E8P_TC_SMEM', 'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH',
+           'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC', 'E8P_SMEM', 'E8P_PAIRS_MAX_B', 'MM_MAX_B',
+           'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS', 'EAGER_GRAPH_ROWS', 'EAGER_GRAPH_KEYS',
+           'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'e8p_pair_table', 'e8p_pair_lut',
+           'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut', 'decode_small_pairs_ref', 'glq_decode_ref',
+           'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform',
+           'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_group_partials',
+           'eager_graph_forward', 'clear_eager_graphs', 'glq_layer_forward', 'register_kernels']
 
 # %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
 import os, math, functools, operator, threading, warnings, weakref
@@ -766,14 +766,24 @@ if HAS_TRITON:
         return tl.reshape(u, (a0.shape[0], a0.shape[1] * 32))  # axes (c, e) inside each word
 
     @triton.jit
-    def _e8p_tile16_w64(w, t_ptr, ASM: tl.constexpr):
+    def _pair_word(q, t_ptr, SMT: tl.constexpr, SMALL: tl.constexpr = 0):
+        "the e8p_pair_table word of E8P indices q (SMALL: the small_pair_table word of 256-point indices), int64: gathered, or by ld.shared (SMT)"
+        if SMT:
+            if SMALL: lo, hi = tl.inline_asm_elementwise(_SMEM_LD2, "=r,=r,r", [q], dtype=(tl.int32, tl.int32), is_pure=True, pack=1)
+            else: lo, hi = tl.inline_asm_elementwise(_SMEM_LD1, "=r,=r,r", [q], dtype=(tl.int32, tl.int32), is_pure=True, pack=1)
+            return (hi.to(tl.int64) << 32) | (lo.to(tl.int64) & 0xFFFFFFFF)
+        elif SMALL: return tl.load(t_ptr + q)
+        else: return tl.load(t_ptr + (q >> 8))
+
+    @triton.jit
+    def _e8p_tile16_w64(w, t_ptr, ASM: tl.constexpr, SMT: tl.constexpr = 0):
         "int64 words of four E8P indices (BM, BK32) -> (BM, BK32 * 32) fp16 tile: index c of word j is columns 32j + 8c ... + 7"
         q0 = (w & 0xFFFF).to(tl.int32); q1 = ((w >> 16) & 0xFFFF).to(tl.int32)
         q2 = ((w >> 32) & 0xFFFF).to(tl.int32); q3 = ((w >> 48) & 0xFFFF).to(tl.int32)
-        a0, a1, a2, a3, a4, a5, a6, a7 = _e8p_coords16(q0, tl.load(t_ptr + (q0 >> 8)), ASM)
-        b0, b1, b2, b3, b4, b5, b6, b7 = _e8p_coords16(q1, tl.load(t_ptr + (q1 >> 8)), ASM)
-        c0, c1, c2, c3, c4, c5, c6, c7 = _e8p_coords16(q2, tl.load(t_ptr + (q2 >> 8)), ASM)
-        d0, d1, d2, d3, d4, d5, d6, d7 = _e8p_coords16(q3, tl.load(t_ptr + (q3 >> 8)), ASM)
+        a0, a1, a2, a3, a4, a5, a6, a7 = _e8p_coords16(q0, _pair_word(q0, t_ptr, SMT), ASM)
+        b0, b1, b2, b3, b4, b5, b6, b7 = _e8p_coords16(q1, _pair_word(q1, t_ptr, SMT), ASM)
+        c0, c1, c2, c3, c4, c5, c6, c7 = _e8p_coords16(q2, _pair_word(q2, t_ptr, SMT), ASM)
+        d0, d1, d2, d3, d4, d5, d6, d7 = _e8p_coords16(q3, _pair_word(q3, t_ptr, SMT), ASM)
         return _join32(a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7,
                        c0, c1, c2, c3, c4, c5, c6, c7, d0, d1, d2, d3, d4, d5, d6, d7)
 
@@ -784,12 +794,12 @@ if HAS_TRITON:
         return tl.reshape(_join8(c0, c1, c2, c3, c4, c5, c6, c7), (q.shape[0], q.shape[1] * 8))
 
     @triton.jit
-    def _small_tile16_w32(w, t_ptr, ASM: tl.constexpr):
+    def _small_tile16_w32(w, t_ptr, ASM: tl.constexpr, SMT: tl.constexpr = 0):
         "int32 words of four 256-point indices (BM, BK32) -> (BM, BK32 * 32) fp16 tile, laid out as _e8p_tile16_w64"
-        a0, a1, a2, a3, a4, a5, a6, a7 = _small_coords16(tl.load(t_ptr + (w & 255)), ASM)
-        b0, b1, b2, b3, b4, b5, b6, b7 = _small_coords16(tl.load(t_ptr + ((w >> 8) & 255)), ASM)
-        c0, c1, c2, c3, c4, c5, c6, c7 = _small_coords16(tl.load(t_ptr + ((w >> 16) & 255)), ASM)
-        d0, d1, d2, d3, d4, d5, d6, d7 = _small_coords16(tl.load(t_ptr + ((w >> 24) & 255)), ASM)
+        a0, a1, a2, a3, a4, a5, a6, a7 = _small_coords16(_pair_word(w & 255, t_ptr, SMT, 1), ASM)
+        b0, b1, b2, b3, b4, b5, b6, b7 = _small_coords16(_pair_word((w >> 8) & 255, t_ptr, SMT, 1), ASM)
+        c0, c1, c2, c3, c4, c5, c6, c7 = _small_coords16(_pair_word((w >> 16) & 255, t_ptr, SMT, 1), ASM)
+        d0, d1, d2, d3, d4, d5, d6, d7 = _small_coords16(_pair_word((w >> 24) & 255, t_ptr, SMT, 1), ASM)
         return _join32(a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7,
                        c0, c1, c2, c3, c4, c5, c6, c7, d0, d1, d2, d3, d4, d5, d6, d7)
 
@@ -798,18 +808,20 @@ if HAS_TRITON:
                            stride_xb, stride_q, stride_os, stride_ob,
                            BM: tl.constexpr, BB: tl.constexpr, BK8: tl.constexpr, NST: tl.constexpr, M2: tl.constexpr,
                            DOT: tl.constexpr, ASM: tl.constexpr, W64: tl.constexpr = 0, SP: tl.constexpr = 0,
-                           PDL: tl.constexpr = 0, PFL: tl.constexpr = 0):
+                           PDL: tl.constexpr = 0, PFL: tl.constexpr = 0, SMT: tl.constexpr = 0):
         """Tensor-core product of BB batch rows with an E8P first stage: each (BM, BK8) index tile is decoded by byte permutes
         into a (BM, 8·BK8) fp16 tile (doubled units, exact) and multiplied by tl.dot; a second stage (E8P, M2 = 1, or a packed
         table masked by M2; SP: a 256-point stage by byte permutes from `small_pair_table` at `l2_ptr`) goes into its own
         accumulator, scaled by ρ2 at the end. W64: the indices are read as words of four (int64 for E8P, int32 for a 256-point
-        stage; `q*_ptr` then point at words, `stride_q` and the K range in words: BK8, N8, k8_split / 4).
+        stage; `q*_ptr` then point at words, `stride_q` and the K range in words: BK8, N8, k8_split / 4). SMT (with W64 and
+        ASM): the pair tables are read from shared memory (`_smem_tables`), as in the byte-permute matvec.
         Partial sums per K split, as the other kernels."""
         pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
         G: tl.constexpr = 4 if W64 else 1                       # indices per loaded element
         j0 = tl.arange(0, BK8 // G); kk = tl.arange(0, BK8 * 8)
         k_lo = pid_k * (k8_split // G); k_hi = tl.minimum(k_lo + k8_split // G, N8 // G)
+        if SMT: _smem_tables(t_ptr, l2_ptr, NST == 2 and SP)    # constant tables: before the wait
         _pdl_start(q1_ptr, q2_ptr, rm, M, stride_q, k_lo, k_hi, 16 if W64 else 64, NST, PDL, PFL)
         acc = tl.zeros((BM, BB), tl.float32); acc2 = tl.zeros((BM, BB), tl.float32)
         for kg in range(k_lo, k_hi, BK8 // G):
@@ -818,19 +830,19 @@ if HAS_TRITON:
             off = rm[:, None] * stride_q + j[None, :]
             kx = kg * G * 8 + kk
             xt = tl.load(x_ptr + rb[None, :] * stride_xb + kx[:, None], mask=(rb[None, :] < B) & (kx[:, None] < k_hi * G * 8), other=0.).to(DOT)
-            if W64: w = _e8p_tile16_w64(tl.load(q1_ptr + off, mask=qm, other=0), t_ptr, ASM)
+            if W64: w = _e8p_tile16_w64(tl.load(q1_ptr + off, mask=qm, other=0), t_ptr, ASM, SMT)
             else:
                 q = tl.load(q1_ptr + off, mask=qm, other=0).to(tl.int32) & 0xFFFF
                 w = _e8p_tile16(q, tl.load(t_ptr + (q >> 8)), ASM)
             acc = tl.dot(w.to(DOT), xt, acc)
             if NST == 2:
                 if M2 == 1:
-                    if W64: w2 = _e8p_tile16_w64(tl.load(q2_ptr + off, mask=qm, other=0), t_ptr, ASM)
+                    if W64: w2 = _e8p_tile16_w64(tl.load(q2_ptr + off, mask=qm, other=0), t_ptr, ASM, SMT)
                     else:
                         q2 = tl.load(q2_ptr + off, mask=qm, other=0).to(tl.int32) & 0xFFFF
                         w2 = _e8p_tile16(q2, tl.load(t_ptr + (q2 >> 8)), ASM)
                 elif SP:
-                    if W64: w2 = _small_tile16_w32(tl.load(q2_ptr + off, mask=qm, other=0), l2_ptr, ASM)
+                    if W64: w2 = _small_tile16_w32(tl.load(q2_ptr + off, mask=qm, other=0), l2_ptr, ASM, SMT)
                     else:
                         q2 = tl.load(q2_ptr + off, mask=qm, other=0).to(tl.int32) & 255
                         w2 = _small_tile16(q2, tl.load(l2_ptr + q2), ASM)
@@ -939,6 +951,124 @@ if HAS_TRITON:
                 else: y += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
             tl.store(out_ptr + row[:, None] * stride_out + offb, y.to(out_ptr.dtype.element_ty), mask=mb)
 
+# %% ../nbs/12_inference_kernel.ipynb #b7e1a002
+if HAS_TRITON:
+    @triton.jit
+    def _ks_bfly(a, b, c, d, N: tl.constexpr):
+        "The Sylvester H_N (N = 1, 2, 4) across four tiles (unused ones ignored): tiles of one axis split into N blocks."
+        if N == 4:
+            s, t, u, v = a + b, a - b, c + d, c - d
+            return s + u, t + v, s - u, t - v
+        elif N == 2: return a + b, a - b, c, d
+        else: return a, b, c, d
+
+    @triton.jit
+    def _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, c0,
+                 Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr, SIGN_IN: tl.constexpr):
+        "Rows r0 … r0+RQ−1, columns c0 … c0+QC−1 of the row's R × Q view (summed over splits; input signs applied), fp32, zero-padded to QCP."
+        r = r0 + tl.arange(0, RQ); c = tl.arange(0, QCP)
+        off = r[:, None] * Q + c0 + c[None, :]
+        m = (r[:, None] < RQ + r0) & (c[None, :] < QC)
+        x = tl.zeros((RQ, QCP), tl.float32)
+        for s in range(n_split):
+            x += tl.load(in_ptr + s * stride_split + (row % in_rows) * stride_in + off, mask=m, other=0.).to(tl.float32)
+        if SIGN_IN:
+            bits = tl.load(sign_ptr + grp * stride_sign + off // 8, mask=m, other=0).to(tl.int32)
+            x = tl.where(((bits >> (off % 8)) & 1) != 0, -x, x)
+        return x
+
+    @triton.jit
+    def _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0,
+                  Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr, CS: tl.constexpr, SIGN_IN: tl.constexpr,
+                  HALF: tl.constexpr, PREC: tl.constexpr):
+        "One row block's X·Mᵀ as CS column blocks: Mᵀ = H_CS ⊗ M′ᵀ, so block j is (Σ_i H_CS[i, j] X_i) · M′ᵀ (the sum scaled by 1/CS)."
+        x0 = _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, 0, Q, QC, RQ, QCP, SIGN_IN)
+        x1 = x0; x2 = x0; x3 = x0
+        if CS >= 2: x1 = _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, QC, Q, QC, RQ, QCP, SIGN_IN)
+        if CS == 4:
+            x2 = _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, 2 * QC, Q, QC, RQ, QCP, SIGN_IN)
+            x3 = _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, 3 * QC, Q, QC, RQ, QCP, SIGN_IN)
+        u0, u1, u2, u3 = _ks_bfly(x0, x1, x2, x3, CS)
+        z0 = _ks_dot(u0 * (1.0 / CS), mt, HALF, PREC); z1 = z0; z2 = z0; z3 = z0
+        if CS >= 2: z1 = _ks_dot(u1 * (1.0 / CS), mt, HALF, PREC)
+        if CS == 4: z2 = _ks_dot(u2 * (1.0 / CS), mt, HALF, PREC); z3 = _ks_dot(u3 * (1.0 / CS), mt, HALF, PREC)
+        return z0, z1, z2, z3
+
+    @triton.jit
+    def _ks_dot(u, mt, HALF: tl.constexpr, PREC: tl.constexpr):
+        if HALF: return tl.dot(u.to(tl.float16), mt.to(tl.float16))
+        else: return tl.dot(u, mt.to(tl.float32), input_precision=PREC)
+
+    @triton.jit
+    def _ks_store(y, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, r0, c0,
+                  R: tl.constexpr, Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr,
+                  SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, GS: tl.constexpr):
+        r = r0 + tl.arange(0, RQ); c = tl.arange(0, QCP)
+        offb = r[:, None] * Q + c0 + c[None, :]
+        mb = (r[:, None] < RQ + r0) & (c[None, :] < QC)
+        if not SIGN_IN:
+            bits = tl.load(sign_ptr + grp * stride_sign + offb // 8, mask=mb, other=0).to(tl.int32)
+            y = tl.where(((bits >> (offb % 8)) & 1) != 0, -y, y)
+        if HAS_BIAS:
+            if GS: y += tl.load(bias_ptr + grp * (R * Q) + offb, mask=mb, other=0.).to(tl.float32)
+            else: y += tl.load(bias_ptr + offb, mask=mb, other=0.).to(tl.float32)
+        tl.store(out_ptr + row * stride_out + offb, y.to(out_ptr.dtype.element_ty), mask=mb)
+
+    @triton.jit
+    def _ks_left(za, zb, zc, zd, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, c0,
+                 R: tl.constexpr, Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr, RS: tl.constexpr,
+                 SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, GS: tl.constexpr, PREC: tl.constexpr, DT2: tl.constexpr):
+        "One column block of H_R·Z, H_R = H_RS ⊗ H_RQ: the RS row blocks combined by H_RS, then each multiplied by H_RQ, stored."
+        w0, w1, w2, w3 = _ks_bfly(za, zb, zc, zd, RS)
+        _ks_one(w0, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 0, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+        if RS >= 2: _ks_one(w1, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, RQ, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+        if RS == 4:
+            _ks_one(w2, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 2 * RQ, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+            _ks_one(w3, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 3 * RQ, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+
+    @triton.jit
+    def _ks_one(w, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, r0, c0,
+                R: tl.constexpr, Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr,
+                SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, GS: tl.constexpr, PREC: tl.constexpr, DT2: tl.constexpr):
+        if DT2: y = tl.dot(hq, (w * sc).to(hq.dtype))
+        else: y = tl.dot(hq, w, input_precision=PREC) * sc
+        _ks_store(y, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, r0, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS)
+
+    @triton.jit
+    def _rht_kron_split_kernel(in_ptr, out_ptr, sign_ptr, bias_ptr, scale_ptr, hr_ptr, mt_ptr,
+                               n_split, n_rows, stride_split, stride_in, stride_out, scale, in_rows, stride_sign, sign_rows,
+                               R: tl.constexpr, Q: tl.constexpr, RP: tl.constexpr, QP: tl.constexpr, RS: tl.constexpr, CS: tl.constexpr,
+                               QCP: tl.constexpr, SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_SCALE_PTR: tl.constexpr,
+                               PREC: tl.constexpr, HALF: tl.constexpr, PDL: tl.constexpr = 0, GS: tl.constexpr = 0, DT2: tl.constexpr = 0):
+        # one row per program; H_R = H_RS ⊗ H_{R/RS} (row blocks of X loaded apart, combined by adds) and Mᵀ = H_CS ⊗ M′ᵀ (column blocks)
+        RQ: tl.constexpr = R // RS
+        QC: tl.constexpr = Q // CS
+        row = tl.program_id(0)
+        grp = row // sign_rows if GS else row // in_rows
+        _pdl_wait(PDL)
+        s = tl.arange(0, RQ); cq = tl.arange(0, QCP)
+        hq = tl.load(hr_ptr + s[:, None] * RP + s[None, :])                 # H_RQ: the top-left block of H_R
+        if DT2 == 1: hq = hq.to(tl.float16)
+        elif DT2 == 2: hq = hq.to(tl.bfloat16)
+        else: hq = hq.to(tl.float32)
+        mt = tl.load(mt_ptr + cq[:, None] * QP + cq[None, :], mask=(cq[:, None] < QC) & (cq[None, :] < QC), other=0.)   # M′ᵀ: top-left block of Mᵀ
+        sc = scale * CS
+        if HAS_SCALE_PTR:
+            if GS: sc = sc * tl.load(scale_ptr + grp, ).to(tl.float32)
+            else: sc = sc * tl.load(scale_ptr).to(tl.float32)
+        a0, a1, a2, a3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, 0, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
+        b0, b1, b2, b3 = a0, a1, a2, a3; c0, c1, c2, c3 = a0, a1, a2, a3; d0, d1, d2, d3 = a0, a1, a2, a3
+        if RS >= 2: b0, b1, b2, b3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, RQ, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
+        if RS == 4:
+            c0, c1, c2, c3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, 2 * RQ, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
+            d0, d1, d2, d3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, 3 * RQ, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
+        _ks_left(a0, b0, c0, d0, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 0, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+        if CS >= 2: _ks_left(a1, b1, c1, d1, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, QC, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+        if CS == 4:
+            _ks_left(a2, b2, c2, d2, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 2 * QC, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+            _ks_left(a3, b3, c3, d3, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 3 * QC, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+
+
 # %% ../nbs/12_inference_kernel.ipynb #d531e389
 MAX_RHT_TILE = 16384     # elements of one row held by one program
 RHT_WARPS = 8            # warps per program of the single-program kernel (None: 4 up to 4096 elements, else 8)
@@ -958,6 +1088,11 @@ RHT_KRON_RL = 1          # kron kernel above RHT_BN_ROWS rows: a program transfo
                          # 4 rows: output side 14336 at batch 2048 102 -> 82 us, but input sides 1.7-3.5x slower at 2-8 rows: off)
 RHT_RL_MIN_PROGS = 264   # ... but no fewer programs than this (two per SM of an H200)
 RHT_KRON_WARPS = None    # kron kernel: warps per program (None: 4 up to 4096 tile elements, else 8)
+RHT_SPLIT_RULES = ((64, (0, 0, 0), (4, 1, 4)),  # above RHT_BN_ROWS rows, by the kron plan's R (first row with R >= its bound): forward /
+                   (0, (2, 2, 0), (1, 1, 0)))   # inverse (RS, CS, warps) of `_rht_kron_split_kernel` (RS 0: the kron kernel; warps
+                         # 0: 4 up to 4096 padded elements per row, else 8). rht_prefill_split_h200.json, 2026-12-04, batch 2048:
+                         # 14336 out 102.8 -> 73.9 us, 4096 in / out 26.9 / 26.3 -> 19.1 / 20.9, 1024 7.3 / 6.3 -> 6.3 / 6.1
+RHT_SPLIT = None         # (RS, CS) or (RS, CS, warps) for every width and side instead of the rules (benchmarks; (0, 0): the kron kernel)
 RHT_TILE_BIG = 0         # above RHT_BN_ROWS rows, the output side of widths with R·Q > this uses the tile kernel (0: never; it was faster at
                          # 14336 until the kron kernel's fp16 products: 167.4 against 102.3 us at batch 2048, rht_prefill_h200.json)
 
@@ -975,6 +1110,16 @@ def _rht_choice(P:dict, rows:int, inverse:bool, impl:str|None, bn:int|None) -> t
     return impl, min(bn or P['KQP'], P['KQP'])
 
 def _p2(v): return 1 << max(0, (int(v) - 1).bit_length())
+
+def _split_choice(P:dict, whole_rows:bool, inverse:bool) -> tuple|None:
+    "(RS, CS, QCP, warps) of the split kernel for a transform whose programs take whole rows (None: the kron kernel)."
+    if not whole_rows or P['KR'] != P['KRP']: return None
+    if RHT_SPLIT is not None: rs0, cs0, w = (tuple(RHT_SPLIT) + (0,))[:3]
+    else: rs0, cs0, w = next(r for r in RHT_SPLIT_RULES if P['KR'] >= r[0])[2 if inverse else 1]
+    if not rs0: return None
+    RS = max(r for r in (1, 2, 4) if r <= rs0 and P['KR'] // r >= 16)                  # H_{R/RS} at least 16 wide (tl.dot)
+    CS = max(c for c in (1, 2, 4) if c <= max(1, cs0) and (P['p'] // P['KR']) % c == 0)  # H_CS must divide H_{2^k/R}
+    return RS, CS, max(16, _p2(P['KQ'] // CS)), w or (4 if P['KRP'] * P['KQP'] <= 4096 else 8)
 
 @functools.lru_cache(maxsize=None)
 def _rht_plan_cpu(n:int) -> dict:
@@ -1110,6 +1255,18 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
         if dt2 == 2 and _interpreting(): dt2 = 0                 # bf16 dots are wrong under the interpreter
         RL = max(1, min(RHT_KRON_RL, n_out // (RHT_RL_MIN_PROGS * BB))) if big and BN == QP else 1
         half = RHT_KRON_HALF and not _interpreting() and (not inverse or (RHT_KRON_HALF_INV and xs.shape[0] == 1 and xs.dtype == torch.float16))
+        sp = _split_choice(P, big and BN == QP and BB == 1 and RL == 1, inverse)
+        if sp:                                           # prefill: the Sylvester factors split (fewer multiply-adds)
+            RS, CS, QCP, nw = sp
+            _rht_kron_split_kernel[(n_out,)](
+                xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else P['k_hr'],
+                P['k_hr'], P['k_mt_inv'] if inverse else P['k_mt_fwd'],
+                xs.shape[0], n_out, xs.stride(0), xs.stride(1), out.stride(0), float(scale), rows, signs.stride(0) if G > 1 else 0,
+                rows // G if gs else rows,
+                R=P['KR'], Q=P['KQ'], RP=RP, QP=QP, RS=RS, CS=CS, QCP=QCP, SIGN_IN=not inverse, HAS_BIAS=bias is not None,
+                HAS_SCALE_PTR=scale_ptr is not None, PREC=_prec(), HALF=half, GS=int(gs), DT2=dt2,
+                num_warps=nw, **_pdl_kw(x.device))
+            return out if G == 1 else out.view(G, n_out // G, n)
         _rht_kron_kernel[(_cdiv(n_out, BB * RL), QP // BN)](
             xs, out, signs, bias if bias is not None else out, scale_ptr if scale_ptr is not None else P['k_hr'],
             _kron_left(P, BB), P['k_mt_inv'] if inverse else P['k_mt_fwd'],
@@ -1134,10 +1291,14 @@ def rht_transform(x:Tensor, # (B, n) rows (or (S, B, n) partial sums when `n_spl
 MV_MAX_B = 1          # batch rows up to which the CUDA-core kernel is used
 E8P_MV_MAX_B = 8      # batch rows up to which all-E8P layers use the E8P matvec (rows share each decode)
 E8P_MM_MAX_B = 0      # layers with an E8P stage outside E8P_TC: batch rows up to which the generic tensor-core kernel is used (0: never)
-E8P_TC = 1            # all-E8P layers at batch E8P_TC_MIN_B..E8P_TC_MAX_B: the byte-permute tensor-core kernel `_glq_mm_e8p_kernel`
-E8P_TC_MIN_B = 5      # e8p_mm_h200.json (2026-12-02): at batch 8-64 (1 stage) / 8-32 (2 stages) faster than the nibble matvec and
-E8P_TC_MAX_B = {1: 64, 2: 32}   # dequantize + cuBLAS on the Llama shapes (4 bpw at 32: all but the two 14336-wide ones); batch 4
-                      # slower than the matvec (batch 5-8 share the matvec's BB = 8 tile); E8P + small layers slower: not dispatched
+E8P_TC = 1            # all-E8P layers at batch E8P_TC_MIN_B..E8P_TC_MAX_B (by stages): the byte-permute tensor-core kernel `_glq_mm_e8p_kernel`
+E8P_TC_MIN_B = {1: 3, 2: 5}     # e8p_mm_smem_h200.json (2026-12-04, tables in shared memory): faster than the matvecs from batch 3-4 (one
+E8P_TC_MAX_B = {1: 128, 2: 64}  # stage; two: from 5) and than dequantize + cuBLAS up to 128 (one stage; two: 64) on the Llama shapes
+                     # (before, e8p_mm_h200.json 2026-12-02, tables through L1: 5..64 / 5..32)
+E8P_TC_S2 = 1        # E8P + 256-point layers (3 bpw) too, at batch E8P_TC_MIN_B[2]..E8P_TC_MAX_B[2] (e8p_mm_smem_h200.json: batch 8-64
+                     # 1.2-1.5x faster than the byte-permute matvec / dequantize + cuBLAS; before the shared-memory tables it lost)
+E8P_TC_SMEM = 1      # the byte-permute tensor-core kernel reads its pair tables from shared memory (SMT; 0: through L1): whole layers
+                     # at batch 16, 2 bpw 0.57-0.64 -> 0.69-0.85x of bf16, 4 bpw 0.34-0.41 -> 0.49-0.53x (2026-12-04, tc_smem_h200.json)
 E8P_TC_SMALL_PAIRS = 1    # its 256-point stage (3 bpw) by byte permutes from small_pair_table, not the packed table (faster than it: e8p_mm_h200.json run 5)
 E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
 E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (e8p_pairs_h200.json, e8p_pairs_b1_h200.json, 2026-12-01)
@@ -1166,10 +1327,11 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
     mm_max = E8P_MM_MAX_B if any_e8p else MM_MAX_B        # the generic kernel's E8P decode loses to dequantize + cuBLAS
     tc = bool(E8P_TC) and e8p_first and nst <= 2
     multi = bool(E8P_SMEM) and E8P_PAIRS_MAX_B > 1          # batch > 1 on the byte-permute matvec: only with its tables in shared memory
+    tcs2 = tc and bool(E8P_TC_S2) and not e8p and nst == 2 and E8P_TC_MIN_B[2] <= B <= E8P_TC_MAX_B[2]   # E8P + 256-point on tensor cores
     s2 = (bool(E8P_PAIRS_SMALL) and e8p_first and not e8p and nst == 2 and B <= (E8P_MV_MAX_B if multi else 1)
-          and path in (None, 'mv'))                      # E8P + small pairs
+          and path in (None, 'mv') and not (tcs2 and path is None))      # E8P + small pairs
     if s2: path, e8p = 'mv', True
-    if path is None and tc and e8p and E8P_TC_MIN_B <= B <= E8P_TC_MAX_B[nst]: path = 'mm'
+    if path is None and tc and (e8p or tcs2) and E8P_TC_MIN_B[nst] <= B <= E8P_TC_MAX_B[nst]: path = 'mm'
     path = path or ('mv' if B <= (E8P_MV_MAX_B if e8p else MV_MAX_B) else 'mm' if B <= mm_max else 'dequant')
     n8 = n // 8
     if path == 'mv' and e8p:                       # decode_e8p.py, 2026-11-29 (BB: batch rows per program)
@@ -1184,7 +1346,7 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
     elif path == 'mv': base = dict(BM=32, BK8=16, num_warps=4 if m >= 2 * n else 8, num_stages=3)   # decode_e8p.py sweep, 2026-11-29
     elif path == 'mm' and tc:
         BB = 16 if B <= 16 else 32 if B <= 32 else 64 if B <= 64 else 128
-        base = dict(BM=64, BB=BB, BK8=8, num_warps=4, num_stages=3, E8PTC=1, W64=1, SP=E8P_TC_SMALL_PAIRS)   # e8p_mm_h200.json
+        base = dict(BM=64, BB=BB, BK8=8, num_warps=4, num_stages=3, E8PTC=1, W64=1, SP=E8P_TC_SMALL_PAIRS, SMT=int(E8P_TC_SMEM))   # e8p_mm_h200.json
     elif path == 'mm':
         BB = 16 if B <= 16 else 32 if B <= 32 else 64 if B <= 64 else 128
         base = (dict(BM=32, BB=BB, BK8=16, num_warps=2, num_stages=3) if BB <= 32 else
@@ -1249,6 +1411,7 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
         _glq_mm_e8p_kernel[grid](xt, q1, q2, e8p_pair_lut(cbs[0], xt.device), l2, rsd, out, B, m, n // 8, P['k8_split'],
                                  xt.stride(0), q1.stride(0), out.stride(0), out.stride(1), BM=P['BM'], BB=P['BB'], BK8=P['BK8'],
                                  NST=len(Qs), M2=masks[1], DOT=_tl_dtype(_dot_dtype(dot_dtype)), ASM=not _interpreting(), W64=int(w64), SP=int(sp),
+                                 SMT=int(P.get('SMT', 0)) if w64 and not _interpreting() else 0,
                                  num_warps=P['num_warps'], num_stages=P['num_stages'], **_pdl_kw(xt.device, P['k8_split'] // (4 if w64 else 1), 16 if w64 else 64, mm=True, tc=True, weights=m * n))
         return out
     if P['path'] == 'mv' and P.get('e8p'):

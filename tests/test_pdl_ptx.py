@@ -3,7 +3,7 @@ for sm_90 with Triton's own ptxas, with PDL on and off. With it on, the kernel l
 (griddepcontrol.wait) before any global load, store or cp.async, and issues nothing before the wait but L2 prefetch hints
 of its own index rows; an RHT kernel lets its successor launch at its start, a matmul kernel after its main loop; with it off none of these instructions are there. The kernels must be real JIT functions, so the
 check runs in a child process with TRITON_INTERPRET=0 (the suite runs under the interpreter). The byte-permute matvec with
-its tables in shared memory (SMT) is the one exception: it copies its decode tables (made once, never written by a preceding
+its tables in shared memory (SMT), and the tensor-core kernel with them, are the exception: they copy their decode tables (made once, never written by a preceding
 kernel) into shared memory before the wait, so there the only memory instructions before the wait are those table loads,
 each followed by its shared store."""
 import os, re, subprocess, sys
@@ -36,7 +36,7 @@ def check():
             dict(BB=4, BM=32, BK8=16, NST=2, ASM=True, CM='', PF=0, POPC=1), True),
         'tensor-core kernel': (K._glq_mm_e8p_kernel, dict(x_ptr='*fp16', q1_ptr='*i64', q2_ptr='*i64', t_ptr='*i64', l2_ptr='*i32',
             rs_ptr='*fp32', out_ptr='*fp32', **i32('B', 'M', 'N8', 'k8_split', 'stride_xb', 'stride_q', 'stride_os', 'stride_ob')),
-            dict(BM=64, BB=16, BK8=8, NST=2, M2=1, DOT=tl.float16, ASM=True, W64=1, SP=0), True),
+            dict(BM=64, BB=16, BK8=8, NST=2, M2=1, DOT=tl.float16, ASM=True, W64=1, SP=0, SMT=0), True),
         'RHT (kron)': (K._rht_kron_kernel, dict(in_ptr='*fp32', out_ptr='*fp16', sign_ptr='*u8', bias_ptr='*fp16', scale_ptr='*fp32',
             hr_ptr='*fp16', mt_ptr='*fp16', **i32('n_split', 'n_rows', 'stride_split', 'stride_in', 'stride_out'), scale='fp32',
             **i32('in_rows', 'stride_sign', 'sign_rows')), dict(R=32, Q=128, RP=32, QP=128, BN=16, BK=64, BB=1, SIGN_IN=False, HAS_BIAS=True,
@@ -44,6 +44,11 @@ def check():
     }
     fn, types, consts, _ = kernels['byte-permute matvec']
     kernels['byte-permute matvec, tables in shared memory'] = (fn, types, {**consts, 'S2': 1, 'SMT': 1}, True)
+    fn, types, consts, _ = kernels['tensor-core kernel']
+    kernels['tensor-core kernel, tables in shared memory'] = (fn, types, {**consts, 'SMT': 1}, True)
+    fn, types, consts, _ = kernels['RHT (kron)']
+    kernels['RHT (kron, split factors)'] = (K._rht_kron_split_kernel, types, dict(R=128, Q=112, RP=128, QP=128, RS=4, CS=1, QCP=128,
+        SIGN_IN=False, HAS_BIAS=True, HAS_SCALE_PTR=True, PREC='tf32', HALF=True, GS=1, DT2=1), False)
     for name, (fn, types, consts, prefetch) in kernels.items():
         pf = dict(PFL=4) if prefetch else {}
         on = _lines(_ptx(fn, types, {**consts, 'PDL': 1, **pf}, launch_pdl=True))
