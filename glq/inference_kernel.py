@@ -9,14 +9,14 @@ __all__ = ['PDL', 'PDL_MM', 'PDL_TC', 'PDL_PREFETCH_MAX', 'TABLES_OFF_THREAD', '
            'MAX_RHT_TILE', 'RHT_WARPS', 'RHT_HALF', 'RHT_IMPL', 'RHT_GEMM_ROWS', 'RHT_BN_ROWS', 'RHT_KRON_HALF',
            'RHT_KRON_M', 'RHT_KRON_DT2', 'RHT_KRON_HALF_INV', 'RHT_KRON_RL', 'RHT_RL_MIN_PROGS', 'RHT_KRON_WARPS',
            'RHT_SPLIT_RULES', 'RHT_SPLIT', 'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC',
-           'E8P_TC_MIN_B', 'E8P_TC_MAX_B', 'E8P_TC_S2', 'E8P_TC_SMEM', 'E8P_TC_SMALL_PAIRS', 'E8P_PREFETCH',
-           'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC', 'E8P_SMEM', 'E8P_PAIRS_MAX_B', 'MM_MAX_B',
-           'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS', 'EAGER_GRAPH_ROWS', 'EAGER_GRAPH_KEYS',
-           'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'e8p_pair_table', 'e8p_pair_lut',
-           'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut', 'decode_small_pairs_ref', 'glq_decode_ref',
-           'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan', 'kernels_available', 'rht_transform',
-           'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward', 'glq_group_partials',
-           'eager_graph_forward', 'clear_eager_graphs', 'glq_layer_forward', 'register_kernels']
+           'E8P_TC_MIN_B', 'E8P_TC_MAX_B', 'E8P_TC_S2', 'E8P_TC_SMEM', 'E8P_TC_WAVES', 'E8P_TC_SMALL_PAIRS',
+           'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC', 'E8P_SMEM', 'E8P_PAIRS_MAX_B',
+           'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS', 'EAGER_GRAPH_ROWS',
+           'EAGER_GRAPH_KEYS', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'e8p_pair_table',
+           'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut', 'decode_small_pairs_ref',
+           'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan', 'kernels_available',
+           'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward',
+           'glq_group_partials', 'eager_graph_forward', 'clear_eager_graphs', 'glq_layer_forward', 'register_kernels']
 
 # %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
 import os, math, functools, operator, threading, warnings, weakref
@@ -963,12 +963,12 @@ if HAS_TRITON:
         else: return a, b, c, d
 
     @triton.jit
-    def _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, c0,
+    def _ks_load(in_ptr, sign_ptr, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, r0, c0,
                  Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr, SIGN_IN: tl.constexpr):
         "Rows r0 … r0+RQ−1, columns c0 … c0+QC−1 of the row's R × Q view (summed over splits; input signs applied), fp32, zero-padded to QCP."
         r = r0 + tl.arange(0, RQ); c = tl.arange(0, QCP)
         off = r[:, None] * Q + c0 + c[None, :]
-        m = (r[:, None] < RQ + r0) & (c[None, :] < QC)
+        m = (r[:, None] < RQ + r0) & (c[None, :] < QC)              # (the row term is always true: it makes the mask 2-D)
         x = tl.zeros((RQ, QCP), tl.float32)
         for s in range(n_split):
             x += tl.load(in_ptr + s * stride_split + (row % in_rows) * stride_in + off, mask=m, other=0.).to(tl.float32)
@@ -978,16 +978,16 @@ if HAS_TRITON:
         return x
 
     @triton.jit
-    def _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0,
+    def _ks_right(in_ptr, sign_ptr, mt, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, r0,
                   Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr, CS: tl.constexpr, SIGN_IN: tl.constexpr,
                   HALF: tl.constexpr, PREC: tl.constexpr):
         "One row block's X·Mᵀ as CS column blocks: Mᵀ = H_CS ⊗ M′ᵀ, so block j is (Σ_i H_CS[i, j] X_i) · M′ᵀ (the sum scaled by 1/CS)."
-        x0 = _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, 0, Q, QC, RQ, QCP, SIGN_IN)
+        x0 = _ks_load(in_ptr, sign_ptr, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, r0, 0, Q, QC, RQ, QCP, SIGN_IN)
         x1 = x0; x2 = x0; x3 = x0
-        if CS >= 2: x1 = _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, QC, Q, QC, RQ, QCP, SIGN_IN)
+        if CS >= 2: x1 = _ks_load(in_ptr, sign_ptr, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, r0, QC, Q, QC, RQ, QCP, SIGN_IN)
         if CS == 4:
-            x2 = _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, 2 * QC, Q, QC, RQ, QCP, SIGN_IN)
-            x3 = _ks_load(in_ptr, sign_ptr, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, r0, 3 * QC, Q, QC, RQ, QCP, SIGN_IN)
+            x2 = _ks_load(in_ptr, sign_ptr, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, r0, 2 * QC, Q, QC, RQ, QCP, SIGN_IN)
+            x3 = _ks_load(in_ptr, sign_ptr, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, r0, 3 * QC, Q, QC, RQ, QCP, SIGN_IN)
         u0, u1, u2, u3 = _ks_bfly(x0, x1, x2, x3, CS)
         z0 = _ks_dot(u0 * (1.0 / CS), mt, HALF, PREC); z1 = z0; z2 = z0; z3 = z0
         if CS >= 2: z1 = _ks_dot(u1 * (1.0 / CS), mt, HALF, PREC)
@@ -1000,7 +1000,7 @@ if HAS_TRITON:
         else: return tl.dot(u, mt.to(tl.float32), input_precision=PREC)
 
     @triton.jit
-    def _ks_store(y, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, r0, c0,
+    def _ks_store(y, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, r0, c0,
                   R: tl.constexpr, Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr,
                   SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, GS: tl.constexpr):
         r = r0 + tl.arange(0, RQ); c = tl.arange(0, QCP)
@@ -1015,24 +1015,24 @@ if HAS_TRITON:
         tl.store(out_ptr + row * stride_out + offb, y.to(out_ptr.dtype.element_ty), mask=mb)
 
     @triton.jit
-    def _ks_left(za, zb, zc, zd, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, c0,
+    def _ks_left(za, zb, zc, zd, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, c0,
                  R: tl.constexpr, Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr, RS: tl.constexpr,
                  SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, GS: tl.constexpr, PREC: tl.constexpr, DT2: tl.constexpr):
         "One column block of H_R·Z, H_R = H_RS ⊗ H_RQ: the RS row blocks combined by H_RS, then each multiplied by H_RQ, stored."
         w0, w1, w2, w3 = _ks_bfly(za, zb, zc, zd, RS)
-        _ks_one(w0, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 0, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
-        if RS >= 2: _ks_one(w1, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, RQ, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+        _ks_one(w0, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, 0, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+        if RS >= 2: _ks_one(w1, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, RQ, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
         if RS == 4:
-            _ks_one(w2, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 2 * RQ, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
-            _ks_one(w3, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 3 * RQ, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+            _ks_one(w2, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, 2 * RQ, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+            _ks_one(w3, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, 3 * RQ, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
 
     @triton.jit
-    def _ks_one(w, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, r0, c0,
+    def _ks_one(w, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, r0, c0,
                 R: tl.constexpr, Q: tl.constexpr, QC: tl.constexpr, RQ: tl.constexpr, QCP: tl.constexpr,
                 SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, GS: tl.constexpr, PREC: tl.constexpr, DT2: tl.constexpr):
         if DT2: y = tl.dot(hq, (w * sc).to(hq.dtype))
         else: y = tl.dot(hq, w, input_precision=PREC) * sc
-        _ks_store(y, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, r0, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS)
+        _ks_store(y, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, r0, c0, R, Q, QC, RQ, QCP, SIGN_IN, HAS_BIAS, GS)
 
     @triton.jit
     def _rht_kron_split_kernel(in_ptr, out_ptr, sign_ptr, bias_ptr, scale_ptr, hr_ptr, mt_ptr,
@@ -1040,7 +1040,7 @@ if HAS_TRITON:
                                R: tl.constexpr, Q: tl.constexpr, RP: tl.constexpr, QP: tl.constexpr, RS: tl.constexpr, CS: tl.constexpr,
                                QCP: tl.constexpr, SIGN_IN: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_SCALE_PTR: tl.constexpr,
                                PREC: tl.constexpr, HALF: tl.constexpr, PDL: tl.constexpr = 0, GS: tl.constexpr = 0, DT2: tl.constexpr = 0):
-        # one row per program; H_R = H_RS ⊗ H_{R/RS} (row blocks of X loaded apart, combined by adds) and Mᵀ = H_CS ⊗ M′ᵀ (column blocks)
+        # one row per program (n_rows unused: the grid is exact); H_R = H_RS ⊗ H_{R/RS} (row blocks of X loaded apart, combined by adds) and Mᵀ = H_CS ⊗ M′ᵀ (column blocks)
         RQ: tl.constexpr = R // RS
         QC: tl.constexpr = Q // CS
         row = tl.program_id(0)
@@ -1054,19 +1054,19 @@ if HAS_TRITON:
         mt = tl.load(mt_ptr + cq[:, None] * QP + cq[None, :], mask=(cq[:, None] < QC) & (cq[None, :] < QC), other=0.)   # M′ᵀ: top-left block of Mᵀ
         sc = scale * CS
         if HAS_SCALE_PTR:
-            if GS: sc = sc * tl.load(scale_ptr + grp, ).to(tl.float32)
+            if GS: sc = sc * tl.load(scale_ptr + grp).to(tl.float32)
             else: sc = sc * tl.load(scale_ptr).to(tl.float32)
-        a0, a1, a2, a3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, 0, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
+        a0, a1, a2, a3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, 0, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
         b0, b1, b2, b3 = a0, a1, a2, a3; c0, c1, c2, c3 = a0, a1, a2, a3; d0, d1, d2, d3 = a0, a1, a2, a3
-        if RS >= 2: b0, b1, b2, b3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, RQ, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
+        if RS >= 2: b0, b1, b2, b3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, RQ, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
         if RS == 4:
-            c0, c1, c2, c3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, 2 * RQ, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
-            d0, d1, d2, d3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_rows, n_split, stride_split, stride_in, stride_sign, in_rows, 3 * RQ, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
-        _ks_left(a0, b0, c0, d0, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 0, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
-        if CS >= 2: _ks_left(a1, b1, c1, d1, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, QC, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+            c0, c1, c2, c3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, 2 * RQ, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
+            d0, d1, d2, d3 = _ks_right(in_ptr, sign_ptr, mt, row, grp, n_split, stride_split, stride_in, stride_sign, in_rows, 3 * RQ, Q, QC, RQ, QCP, CS, SIGN_IN, HALF, PREC)
+        _ks_left(a0, b0, c0, d0, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, 0, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+        if CS >= 2: _ks_left(a1, b1, c1, d1, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, QC, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
         if CS == 4:
-            _ks_left(a2, b2, c2, d2, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 2 * QC, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
-            _ks_left(a3, b3, c3, d3, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, n_rows, stride_out, stride_sign, 3 * QC, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+            _ks_left(a2, b2, c2, d2, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, 2 * QC, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
+            _ks_left(a3, b3, c3, d3, hq, sc, out_ptr, sign_ptr, bias_ptr, row, grp, stride_out, stride_sign, 3 * QC, R, Q, QC, RQ, QCP, RS, SIGN_IN, HAS_BIAS, GS, PREC, DT2)
 
 
 # %% ../nbs/12_inference_kernel.ipynb #d531e389
@@ -1091,7 +1091,7 @@ RHT_KRON_WARPS = None    # kron kernel: warps per program (None: 4 up to 4096 ti
 RHT_SPLIT_RULES = ((64, (0, 0, 0), (4, 1, 4)),  # above RHT_BN_ROWS rows, by the kron plan's R (first row with R >= its bound): forward /
                    (0, (2, 2, 0), (1, 1, 0)))   # inverse (RS, CS, warps) of `_rht_kron_split_kernel` (RS 0: the kron kernel; warps
                          # 0: 4 up to 4096 padded elements per row, else 8). rht_prefill_split_h200.json, 2026-12-04, batch 2048:
-                         # 14336 out 102.8 -> 73.9 us, 4096 in / out 26.9 / 26.3 -> 19.1 / 20.9, 1024 7.3 / 6.3 -> 6.3 / 6.1
+                         # 14336 out 102.2 -> 74.1 us, 4096 in / out 26.8 / 26.3 -> 19.0 / 20.9, 1024 7.3 / 6.3 -> 6.3 / 6.1
 RHT_SPLIT = None         # (RS, CS) or (RS, CS, warps) for every width and side instead of the rules (benchmarks; (0, 0): the kron kernel)
 RHT_TILE_BIG = 0         # above RHT_BN_ROWS rows, the output side of widths with R·Q > this uses the tile kernel (0: never; it was faster at
                          # 14336 until the kron kernel's fp16 products: 167.4 against 102.3 us at batch 2048, rht_prefill_h200.json)
@@ -1292,13 +1292,15 @@ MV_MAX_B = 1          # batch rows up to which the CUDA-core kernel is used
 E8P_MV_MAX_B = 8      # batch rows up to which all-E8P layers use the E8P matvec (rows share each decode)
 E8P_MM_MAX_B = 0      # layers with an E8P stage outside E8P_TC: batch rows up to which the generic tensor-core kernel is used (0: never)
 E8P_TC = 1            # all-E8P layers at batch E8P_TC_MIN_B..E8P_TC_MAX_B (by stages): the byte-permute tensor-core kernel `_glq_mm_e8p_kernel`
-E8P_TC_MIN_B = {1: 3, 2: 5}     # e8p_mm_smem_h200.json (2026-12-04, tables in shared memory): faster than the matvecs from batch 3-4 (one
-E8P_TC_MAX_B = {1: 128, 2: 64}  # stage; two: from 5) and than dequantize + cuBLAS up to 128 (one stage; two: 64) on the Llama shapes
+E8P_TC_MIN_B = (3, 5)     # (one stage, two stages); e8p_mm_smem_h200.json (2026-12-04, tables in shared memory): faster than the matvecs from batch 3-4 (one
+E8P_TC_MAX_B = (128, 64)  # stage; two: from 5) and than dequantize + cuBLAS up to 128 (one stage; two: 64) on the Llama shapes
                      # (before, e8p_mm_h200.json 2026-12-02, tables through L1: 5..64 / 5..32)
-E8P_TC_S2 = 1        # E8P + 256-point layers (3 bpw) too, at batch E8P_TC_MIN_B[2]..E8P_TC_MAX_B[2] (e8p_mm_smem_h200.json: batch 8-64
+E8P_TC_S2 = 1        # E8P + 256-point layers (3 bpw) too, at the two-stage batches of E8P_TC_MIN_B..E8P_TC_MAX_B (e8p_mm_smem_h200.json: batch 8-64
                      # 1.2-1.5x faster than the byte-permute matvec / dequantize + cuBLAS; before the shared-memory tables it lost)
 E8P_TC_SMEM = 1      # the byte-permute tensor-core kernel reads its pair tables from shared memory (SMT; 0: through L1): whole layers
-                     # at batch 16, 2 bpw 0.57-0.64 -> 0.69-0.85x of bf16, 4 bpw 0.34-0.41 -> 0.49-0.53x (2026-12-04, tc_smem_h200.json)
+                     # at batch 16, 2 bpw 0.57-0.64 -> 0.68-0.85x of bf16, 4 bpw 0.34-0.50 -> 0.49-0.59x (2026-12-04, tc_smem_h200.json)
+E8P_TC_WAVES = 4.0   # its K splits: enough programs for this many per SM (fewer: fewer fp32 partial sums for the output RHT to read;
+                     # at batch 64 those are 8.4 MB at 4096x4096, KERNEL_NOTES N: not yet timed against 4)
 E8P_TC_SMALL_PAIRS = 1    # its 256-point stage (3 bpw) by byte permutes from small_pair_table, not the packed table (faster than it: e8p_mm_h200.json run 5)
 E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
 E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (e8p_pairs_h200.json, e8p_pairs_b1_h200.json, 2026-12-01)
@@ -1315,7 +1317,7 @@ IDX_CACHE = ''        # cache modifier of the index loads in the fused kernels (
 N_SM = 132
 
 def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
-                waves:float=4.0,
+                waves:float|None=None, # programs per SM the K splits aim at (None: 4, E8P_TC_WAVES on the tensor-core kernel)
                 e8p:bool=False, # every stage is E8P (1-2 stages): the 'mv' path runs the E8P matvec
                 any_e8p:bool=None, # some stage is E8P (None: = e8p): above the matvec's batch, dequantize + cuBLAS
                 e8p_first:bool=False, # the first stage is E8P (1-2 stages): the 'mm' path runs the byte-permute tensor-core kernel
@@ -1327,11 +1329,11 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
     mm_max = E8P_MM_MAX_B if any_e8p else MM_MAX_B        # the generic kernel's E8P decode loses to dequantize + cuBLAS
     tc = bool(E8P_TC) and e8p_first and nst <= 2
     multi = bool(E8P_SMEM) and E8P_PAIRS_MAX_B > 1          # batch > 1 on the byte-permute matvec: only with its tables in shared memory
-    tcs2 = tc and bool(E8P_TC_S2) and not e8p and nst == 2 and E8P_TC_MIN_B[2] <= B <= E8P_TC_MAX_B[2]   # E8P + 256-point on tensor cores
+    tcs2 = tc and bool(E8P_TC_S2) and not e8p and nst == 2 and E8P_TC_MIN_B[1] <= B <= E8P_TC_MAX_B[1]   # E8P + 256-point on tensor cores
     s2 = (bool(E8P_PAIRS_SMALL) and e8p_first and not e8p and nst == 2 and B <= (E8P_MV_MAX_B if multi else 1)
           and path in (None, 'mv') and not (tcs2 and path is None))      # E8P + small pairs
     if s2: path, e8p = 'mv', True
-    if path is None and tc and (e8p or tcs2) and E8P_TC_MIN_B[nst] <= B <= E8P_TC_MAX_B[nst]: path = 'mm'
+    if path is None and tc and (e8p or tcs2) and E8P_TC_MIN_B[nst - 1] <= B <= E8P_TC_MAX_B[nst - 1]: path = 'mm'
     path = path or ('mv' if B <= (E8P_MV_MAX_B if e8p else MV_MAX_B) else 'mm' if B <= mm_max else 'dequant')
     n8 = n // 8
     if path == 'mv' and e8p:                       # decode_e8p.py, 2026-11-29 (BB: batch rows per program)
@@ -1354,6 +1356,7 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
     else: return dict(path='dequant', **{**dict(BM=32, BK8=32, num_warps=4), **cfg})
     cfg = {**base, **cfg}
     blocks = -(-m // cfg['BM']) * (-(-B // cfg.get('BB', 1)) if path == 'mm' or cfg.get('e8p') else B)
+    if waves is None: waves = E8P_TC_WAVES if cfg.get('E8PTC') else 4.0
     split = max(1, min(-(-int(waves * N_SM) // blocks), n8 // (4 * cfg['BK8']) or 1, 64))
     k8 = -(-n8 // split); k8 = -(-k8 // cfg['BK8']) * cfg['BK8']
     return dict(path=path, split=-(-n8 // k8), k8_split=k8, **cfg)
@@ -1658,10 +1661,10 @@ def _graphable(x:Tensor) -> bool:
 
 _DISPATCH = None
 def _dispatch_consts() -> tuple:
-    "The module's upper-case settings (the kernels, plans and merges they pick): a graph made under others is not replayed."
+    "The module's upper-case settings (the kernels, plans and merges they pick; scalars and tuples): a graph made under others is not replayed."
     global _DISPATCH
-    if _DISPATCH is None: _DISPATCH = operator.itemgetter(*[k for k, v in globals().items() if k.isupper() and not k.startswith('EAGER')
-                                                              and isinstance(v, (int, float, str))])
+    if _DISPATCH is None: _DISPATCH = operator.itemgetter(*[k for k, v in globals().items() if k.isupper() and not k.startswith(('EAGER', '_'))
+                                                              and isinstance(v, (int, float, str, tuple, type(None)))])
     return _DISPATCH(globals())
 
 def _graph_key(members:list, x:Tensor) -> tuple:
