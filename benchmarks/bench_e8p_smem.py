@@ -33,7 +33,9 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--out', default='.'); ap.add_argument('--rep', type=int, default=30)
     ap.add_argument('--shapes', default='14336x4096,4096x14336,4096x4096,1024x4096'); ap.add_argument('--bpws', default='2,3,4')
     ap.add_argument('--groups', default='qkv,gate_up')
-    a = ap.parse_args()
+    ap.add_argument('--smts', default='0,1', help='SMT values to time: 0 (L1 gathers), 1 (one table copy), 8 or 16 (that many copies)')
+    ap.add_argument('--name', default='e8p_smem_h200.json')
+    a = ap.parse_args(); smts = [int(v) for v in a.smts.split(',')]
     dev = 'cuda'; rows = []; bad = []
     bpws = [int(b) for b in a.bpws.split(',')]
     for sh in a.shapes.split(','):
@@ -47,7 +49,7 @@ def main():
             ref = glq_dequant_matmul_ref(x.double(), Qs[0], cbs[0], torch.tensor([1.0], device=dev), Qs[1] if len(Qs) > 1 else None,
                                          cbs[1] if len(Qs) > 1 else None, resid_scale=rs)
             P0 = plan_matmul(1, m, n, len(Qs), **_e8p_kinds(cbs)); ys = {}
-            for smt in (0, 1):
+            for smt in smts:
                 P = {**P0, 'SMT': smt}
                 y1 = glq_matmul_partials(x, Qs, cbs, rs, P); ys[smt] = y1
                 det = bool(torch.equal(y1, glq_matmul_partials(x, Qs, cbs, rs, P)))
@@ -58,8 +60,9 @@ def main():
                 rows.append(r)
                 if err > 2e-3 or nan or not det: bad.append(r)
                 print(f"{m:5d}x{n:<5d} {bpw}bpw SMT{smt}: {us:7.2f} us  bf16 {bf16:6.2f}  x{bf16/us:4.2f}  err {err:.1e}  det {det}", flush=True)
-            d = ((ys[1] - ys[0]).norm() / ys[0].norm()).item(); rows[-1]['rel_diff_to_SMT0'] = d; rows[-1]['equal_to_SMT0'] = bool(torch.equal(ys[0], ys[1]))
-            if d > 1e-4: bad.append(dict(out=m, bpw=bpw, what='SMT1 differs from SMT0', rel_diff=d))
+            for r in rows[-len(smts):][1:]:                # each variant against the first: the same products
+                d = ((ys[r['SMT']] - ys[smts[0]]).norm() / ys[smts[0]].norm()).item(); r['rel_diff_to_first'] = d; r['equal_to_first'] = bool(torch.equal(ys[smts[0]], ys[r['SMT']]))
+                if d > 1e-4: bad.append(dict(out=m, bpw=bpw, what=f"SMT{r['SMT']} differs from SMT{smts[0]}", rel_diff=d))
             del copies
     for gname in [g for g in a.groups.split(',') if g]:
         ms = GROUPS[gname]; n = 4096; M = sum(ms)
@@ -70,7 +73,7 @@ def main():
         for bpw in bpws:
             copies = [[stages(mi, n, bpw, dev) for mi in ms] for _ in range(4)]
             P0 = plan_matmul(1, M, n, len(CBS[bpw]), **_e8p_kinds(CBS[bpw])); ys = {}
-            for smt in (0, 1):
+            for smt in smts:
                 P = {**P0, 'SMT': smt}
                 y1 = glq_group_partials(xt, copies[0], P); ys[smt] = y1
                 det = bool(torch.equal(y1, glq_group_partials(xt, copies[0], P))); nan = bool(torch.isnan(y1).any())
@@ -80,16 +83,17 @@ def main():
                 rows.append(r)
                 if nan or not det: bad.append(r)
                 print(f"{gname:8s} {M:5d}x{n:<5d} {bpw}bpw SMT{smt}: {us:7.2f} us  bf16 {bf16:6.2f}  x{bf16/us:4.2f}  det {det}", flush=True)
-            d = ((ys[1] - ys[0]).norm() / ys[0].norm()).item(); rows[-1]['rel_diff_to_SMT0'] = d; rows[-1]['equal_to_SMT0'] = bool(torch.equal(ys[0], ys[1]))
-            if d > 1e-4: bad.append(dict(group=gname, bpw=bpw, what='SMT1 differs from SMT0', rel_diff=d))
+            for r in rows[-len(smts):][1:]:
+                d = ((ys[r['SMT']] - ys[smts[0]]).norm() / ys[smts[0]].norm()).item(); r['rel_diff_to_first'] = d; r['equal_to_first'] = bool(torch.equal(ys[smts[0]], ys[r['SMT']]))
+                if d > 1e-4: bad.append(dict(group=gname, bpw=bpw, what=f"SMT{r['SMT']} differs from SMT{smts[0]}", rel_diff=d))
             del copies
-    tot = {s: sum(r['us'] for r in rows if r['SMT'] == s) for s in (0, 1)}
-    print('total us SMT0 / SMT1:', round(tot[0], 1), '/', round(tot[1], 1), f'({tot[0] / tot[1]:.3f}x)')
+    tot = {s: sum(r['us'] for r in rows if r['SMT'] == s) for s in smts}
+    print('total us by SMT:', {s: round(t, 1) for s, t in tot.items()})
     os.makedirs(a.out, exist_ok=True)
     json.dump(dict(rows=rows, totals=tot, failures=bad, gpu=torch.cuda.get_device_name(), date=datetime.datetime.now().isoformat(timespec='seconds'),
-                   command=f'PYTHONPATH=. python3 benchmarks/bench_e8p_smem.py --out $OUT --rep {a.rep} --shapes {a.shapes} --bpws {a.bpws} --groups {a.groups}',
+                   command=f'PYTHONPATH=. python3 benchmarks/bench_e8p_smem.py --out $OUT --rep {a.rep} --shapes {a.shapes} --bpws {a.bpws} --groups {a.groups} --smts {a.smts} --name {a.name}',
                    software=dict(torch=torch.__version__, triton=triton.__version__)),
-              open(os.path.join(a.out, 'e8p_smem_h200.json'), 'w'), indent=1, default=str)
+              open(os.path.join(a.out, a.name), 'w'), indent=1, default=str)
     print('FAILURES', len(bad), bad[:5])
 
 if __name__ == '__main__': main()

@@ -121,7 +121,9 @@ def main():
     import glq.inference_kernel as K
     for kv in a.set:
         k, v = kv.split('=', 1); old = getattr(K, k)
-        setattr(K, k, tuple(int(t) for t in v.split(',')) if ',' in v or isinstance(old, tuple) else
+        num = lambda t: float(t) if '.' in t else int(t)
+        setattr(K, k, tuple(num(t) for t in v.split(',')) if ',' in v or (isinstance(old, tuple) and '.' not in v) else
+                   float(v) if isinstance(old, tuple) else
                    None if v == 'None' else int(v) if old is None and v.lstrip('-').isdigit() else
                    type(old)(v) if old is not None and not isinstance(old, str) else v)
     os.makedirs(a.out, exist_ok=True)

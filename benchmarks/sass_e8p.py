@@ -24,7 +24,7 @@ TYPES = ['*fp16', '*i32', '*i16', '*i16', '*i32', '*fp32', '*fp32'] + ['i32'] * 
 
 def main():
     ap = argparse.ArgumentParser()
-    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0, tc=0, w64=0, stages=3, sp=0, g=1, smt=0).items(): ap.add_argument(f'--{k}', type=int, default=v)
+    for k, v in dict(bb=1, bm=32, bk8=64, warps=4, nst=1, pf=0, popc=1, pairs=0, tc=0, w64=0, stages=3, sp=0, g=1, smt=0, fin=0, fin_na=2, fin_la=32, fin_lb=64).items(): ap.add_argument(f'--{k}', type=int, default=v)
     ap.add_argument('--dump', default='', help='also write the whole SASS to this file (to diff two builds)')
     ap.add_argument('--rht', type=int, default=0, help='instead: the prefill RHT of this width, kron kernel and split kernel (--rs, --cs)')
     ap.add_argument('--rs', type=int, default=1); ap.add_argument('--cs', type=int, default=1)
@@ -40,10 +40,14 @@ def main():
                  'MA', 'MB', 'stride_xg']
         q2t = '*i32' if a.sp else '*i64'
         sig = dict(zip(names, ['*i32', '*i64', q2t, '*i64', '*i64', '*fp32', '*fp32'] + ['i32'] * 8 + ['*i64', q2t, '*i64', q2t, '*fp32', '*fp32'] + ['i32'] * 3))
-        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2', 'G', 'PDL', 'PFL', 'ASM', 'SMT')})
+        sig.update(x_ptr='*bf16', sv_ptr='*u8', hf_ptr='*fp16', stride_svg='i32')     # the fused input RHT's operands (FIN)
+        fin = dict(FIN=a.fin, NA=1, LA=64, LB=64, S0=1.0, S1=0.125, S2F=0.125, PREC='tf32') if a.fin else \
+              dict(FIN=0, NA=1, LA=16, LB=16, S0=1.0, S1=1.0, S2F=1.0, PREC='tf32')
+        if a.fin: fin.update(NA=a.fin_na, LA=a.fin_la, LB=a.fin_lb, S0=a.fin_na ** -0.5, S1=a.fin_la ** -0.5, S2F=a.fin_lb ** -0.5)
+        sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2', 'G', 'PDL', 'PFL', 'ASM', 'SMT', *fin)})
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N32', 'k32_split')]
         src = ASTSource(fn=K._glq_mv_e8p_pairs_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},
-                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, S2=a.sp, G=a.g, PDL=0, PFL=0, ASM=1, SMT=a.smt))
+                        constexprs=dict(BB=a.bb, BM=a.bm, BK32=a.bk8 // 4, NST=a.nst, S2=a.sp, G=a.g, PDL=0, PFL=0, ASM=1, SMT=a.smt, **fin))
     if a.tc:
         qt = '*i64' if a.w64 else '*i16'
         names = ['x_ptr', 'q1_ptr', 'q2_ptr', 't_ptr', 'l2_ptr', 'rs_ptr', 'out_ptr', 'B', 'M', 'N8', 'k8_split',

@@ -10,13 +10,14 @@ __all__ = ['PDL', 'PDL_MM', 'PDL_TC', 'PDL_PREFETCH_MAX', 'TABLES_OFF_THREAD', '
            'RHT_KRON_M', 'RHT_KRON_DT2', 'RHT_KRON_HALF_INV', 'RHT_KRON_RL', 'RHT_RL_MIN_PROGS', 'RHT_KRON_WARPS',
            'RHT_SPLIT_RULES', 'RHT_SPLIT', 'RHT_TILE_BIG', 'MV_MAX_B', 'E8P_MV_MAX_B', 'E8P_MM_MAX_B', 'E8P_TC',
            'E8P_TC_MIN_B', 'E8P_TC_MAX_B', 'E8P_TC_S2', 'E8P_TC_SMEM', 'E8P_TC_WAVES', 'E8P_TC_SMALL_PAIRS',
-           'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC', 'E8P_SMEM', 'E8P_PAIRS_MAX_B',
-           'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS', 'EAGER_GRAPH_ROWS',
-           'EAGER_GRAPH_KEYS', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut', 'e8p_pair_table',
-           'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut', 'decode_small_pairs_ref',
-           'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan', 'kernels_available',
-           'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul', 'glq_linear_forward',
-           'glq_group_partials', 'eager_graph_forward', 'clear_eager_graphs', 'glq_layer_forward', 'register_kernels']
+           'E8P_PREFETCH', 'E8P_PAIRS', 'E8P_PAIRS_MIN', 'E8P_PAIRS_SMALL', 'E8P_POPC', 'E8P_SMEM', 'FUSE_IN',
+           'E8P_PAIRS_MAX_B', 'MM_MAX_B', 'IDX_CACHE', 'N_SM', 'MERGE_GROUPS', 'MERGE_OUT', 'EAGER_GRAPHS',
+           'EAGER_GRAPH_ROWS', 'EAGER_GRAPH_KEYS', 'pack_codebook', 'unpack_codebook', 'is_e8p', 'codebook_lut',
+           'e8p_pair_table', 'e8p_pair_lut', 'decode_e8p_pairs_ref', 'small_pair_table', 'small_pair_lut',
+           'decode_small_pairs_ref', 'glq_decode_ref', 'glq_dequant_matmul_ref', 'glq_linear_forward_ref', 'rht_plan',
+           'kernels_available', 'rht_transform', 'plan_matmul', 'glq_matmul_partials', 'glq_dequant_matmul',
+           'glq_linear_forward', 'glq_group_partials', 'eager_graph_forward', 'clear_eager_graphs', 'glq_layer_forward',
+           'register_kernels']
 
 # %% ../nbs/12_inference_kernel.ipynb #9ddcfd95
 import os, math, functools, operator, threading, warnings, weakref
@@ -592,12 +593,36 @@ if HAS_TRITON:
                                          dtype=tl.int32, is_pure=True, pack=1)
 
     @triton.jit
+    def _fused_rht_in(x_ptr, sv_ptr, hf_ptr, xt_ptr, a, NA: tl.constexpr, LA: tl.constexpr, LB: tl.constexpr,
+                      S0: tl.constexpr, S1: tl.constexpr, S2: tl.constexpr, PREC: tl.constexpr):
+        """FIN: slice `a` (L = LA·LB inputs) of x̃ = fwht(sv ⊙ x) for a Sylvester width n = NA·L: H_n = H_NA ⊗ H_LA ⊗ H_LB, so
+        x̃[a·L + i·LB + j] = (H_LA · Z · H_LB)[i, j] / √n with Z = Σ_c H_NA[a, c] (sv ⊙ x)[c·L + …] — the NA chunks of the row added
+        with the signs of row a of H_NA, then two small dots (their factors the top-left blocks of the 64×64 table `hf_ptr`).
+        Stored at `xt_ptr` (its element type), then a barrier: the caller reads the slice back as its activations."""
+        off = tl.arange(0, LA)[:, None] * LB + tl.arange(0, LB)[None, :]
+        z = tl.zeros((LA, LB), tl.float32)
+        for c in tl.static_range(NA):
+            col = c * LA * LB + off
+            neg = (tl.load(sv_ptr + (col >> 3)).to(tl.int32) >> (col & 7)) & 1
+            v = tl.load(x_ptr + col).to(tl.float32)
+            p = a & c; p = p ^ (p >> 4); p = p ^ (p >> 2); p = p ^ (p >> 1)      # parity of a & c (NA ≤ 256): the sign H_NA[a, c]
+            z += tl.where((neg ^ (p & 1)) != 0, -v, v)
+        dt = hf_ptr.dtype.element_ty
+        ia = tl.arange(0, LA); ib = tl.arange(0, LB)
+        y = tl.dot(tl.load(hf_ptr + ia[:, None] * 64 + ia[None, :]), (z * S0).to(dt), input_precision=PREC)
+        y = tl.dot((y * S1).to(dt), tl.load(hf_ptr + ib[:, None] * 64 + ib[None, :]), input_precision=PREC)
+        tl.store(xt_ptr + a * LA * LB + off, (y * S2).to(xt_ptr.dtype.element_ty))
+        tl.debug_barrier()
+
+    @triton.jit
     def _glq_mv_e8p_pairs_kernel(xp_ptr, q1_ptr, q2_ptr, t_ptr, t2_ptr, rs_ptr, out_ptr, B, M, N32, k32_split,
                                  stride_xpb, stride_q, stride_os, stride_ob,
                                  qb1_ptr, qb2_ptr, qc1_ptr, qc2_ptr, rsb_ptr, rsc_ptr, MA, MB, stride_xg,
                                  BB: tl.constexpr, BM: tl.constexpr, BK32: tl.constexpr, NST: tl.constexpr, S2: tl.constexpr = 0,
                                  PDL: tl.constexpr = 0, PFL: tl.constexpr = 0, G: tl.constexpr = 1, ASM: tl.constexpr = 1,
-                                 SMT: tl.constexpr = 0):
+                                 SMT: tl.constexpr = 0, x_ptr=None, sv_ptr=None, hf_ptr=None, stride_svg=0, FIN: tl.constexpr = 0,
+                                 NA: tl.constexpr = 1, LA: tl.constexpr = 16, LB: tl.constexpr = 16, S0: tl.constexpr = 1.0,
+                                 S1: tl.constexpr = 1.0, S2F: tl.constexpr = 1.0, PREC: tl.constexpr = 'ieee'):
         """BB batch rows (fp16, viewed as int32 pairs at `xp_ptr`) against 1 or 2 E8P stages whose indices are read as int64
         words of 4 (`q*_ptr`, stride in words); `t_ptr`: e8p_pair_table. S2: the second stage is the 256-point codebook,
         its uint8 indices read as int32 words of 4 at `q2_ptr` (same stride in words), decoded from small_pair_table at
@@ -606,22 +631,30 @@ if HAS_TRITON:
         with its own indices (`q*_ptr`, `qb*_ptr`, `qc*_ptr`), ρ2 (`rs_ptr`, `rsb_ptr`, `rsc_ptr`) and rotated input (sibling g's
         at `xp_ptr + g·stride_xg`). ASM = 0 (the interpreter): `xp_ptr` points at float32 activations, each index is decoded by
         the same bit arithmetic in integer ops (`_e8p_coords16`, `_small_coords16`) and the products are summed in float32.
-        SMT (with ASM): the pair tables are read from shared memory (`_smem_tables`), not gathered through L1."""
+        SMT (with ASM): the pair tables are read from shared memory (`_smem_tables`), not gathered through L1.
+        FIN (batch 1, K split s covering inputs [s·L, (s+1)·L), L = LA·LB): the input RHT fused in. The program computes its own
+        slice of x̃ = fwht(sv ⊙ x) from the raw row at `x_ptr` and the packed signs at `sv_ptr` (sibling g's at
+        `sv_ptr + g·stride_svg`) by `_fused_rht_in`, writes it where it then reads its activations (`xp_ptr`: a scratch row
+        per sibling) and goes on as above; every program of split s writes the same values there."""
         pid_m, pid_k, pid_b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         rm = pid_m * BM + tl.arange(0, BM); rb = pid_b * BB + tl.arange(0, BB)
         j0 = tl.arange(0, BK32)
         k_lo = pid_k * k32_split; k_hi = tl.minimum(k_lo + k32_split, N32)
-        q1_at, q2_at, rs_at, xp_at, r0 = q1_ptr, q2_ptr, rs_ptr, xp_ptr, pid_m * 0
+        q1_at, q2_at, rs_at, xp_at, r0, gi = q1_ptr, q2_ptr, rs_ptr, xp_ptr, pid_m * 0, pid_m * 0
         if G > 1:                                               # this program's rows belong to one sibling: pick its operands
             if pid_m * BM >= MA:
-                q1_at, q2_at, rs_at, xp_at, r0 = qb1_ptr, qb2_ptr, rsb_ptr, xp_ptr + stride_xg, pid_m * 0 + MA
+                q1_at, q2_at, rs_at, xp_at, r0, gi = qb1_ptr, qb2_ptr, rsb_ptr, xp_ptr + stride_xg, pid_m * 0 + MA, pid_m * 0 + 1
                 if G > 2:
                     if pid_m * BM >= MA + MB:
-                        q1_at, q2_at, rs_at, xp_at, r0 = qc1_ptr, qc2_ptr, rsc_ptr, xp_ptr + 2 * stride_xg, pid_m * 0 + MA + MB
+                        q1_at, q2_at, rs_at, xp_at, r0, gi = qc1_ptr, qc2_ptr, rsc_ptr, xp_ptr + 2 * stride_xg, pid_m * 0 + MA + MB, pid_m * 0 + 2
         rl = rm - r0                                            # rows within the sibling
         if ASM:
             if SMT: _smem_tables(t_ptr, t2_ptr, NST == 2 and S2)
         _pdl_start(q1_at, q2_at, rl, M - r0, stride_q, k_lo, k_hi, 16, NST, PDL, PFL)
+        if FIN:                                                 # this split's slice of x̃, into the scratch row it reads below
+            xt_at = xp_at
+            if ASM: xt_at = xp_at.to(tl.pointer_type(tl.float16), bitcast=True)
+            _fused_rht_in(x_ptr, sv_ptr + gi * stride_svg, hf_ptr, xt_at, pid_k, NA, LA, LB, S0, S1, S2F, PREC)
         acc = tl.zeros((BB, BM, BK32), tl.float32)
         for k in range(k_lo, k_hi, BK32):
             j = k + j0; jm = j < k_hi
@@ -1299,8 +1332,9 @@ E8P_TC_S2 = 1        # E8P + 256-point layers (3 bpw) too, at the two-stage batc
                      # 1.2-1.5x faster than the byte-permute matvec / dequantize + cuBLAS; before the shared-memory tables it lost)
 E8P_TC_SMEM = 1      # the byte-permute tensor-core kernel reads its pair tables from shared memory (SMT; 0: through L1): whole layers
                      # at batch 16, 2 bpw 0.57-0.64 -> 0.68-0.85x of bf16, 4 bpw 0.34-0.50 -> 0.49-0.59x (2026-12-04, tc_smem_h200.json)
-E8P_TC_WAVES = 4.0   # its K splits: enough programs for this many per SM (fewer: fewer fp32 partial sums for the output RHT to read;
-                     # at batch 64 those are 8.4 MB at 4096x4096, KERNEL_NOTES N: not yet timed against 4)
+E8P_TC_WAVES = (4.0, 2.0)   # its K splits: enough programs for this many per SM, at batch <= 16 / above (or one number for all); fewer
+                     # splits, fewer fp32 partial sums for the output RHT to read: 2 instead of 4 took the batch-64 rows 1.6-7.5% faster
+                     # summed over the Llama shapes, batch 4-16 within +-1.2% (tc_waves_h200.json, 2026-12-04)
 E8P_TC_SMALL_PAIRS = 1    # its 256-point stage (3 bpw) by byte permutes from small_pair_table, not the packed table (faster than it: e8p_mm_h200.json run 5)
 E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
 E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (e8p_pairs_h200.json, e8p_pairs_b1_h200.json, 2026-12-01)
@@ -1310,6 +1344,9 @@ E8P_POPC = 1          # parity of the 7 sign bits by PTX popc on GPUs (2-6% fast
 E8P_SMEM = 1          # the byte-permute matvec reads its pair tables from shared memory (SMT), not through L1: at batch 1 for two E8P
                       # stages from 4096 rows (e8p_smem_h200.json, 2026-12-03: 4 bpw 2-15% faster; 2 and 3 bpw no better: off there),
                       # and at batch 2-8 always (E8P_PAIRS_MAX_B; 0 here also keeps batch > 1 off that kernel)
+FUSE_IN = 0          # 1: batch 1 on the byte-permute matvec, Sylvester input widths: the input RHT inside the matvec (FIN, `_fused_rht_in`)
+                     # instead of its own launch, where the K splits are whole power-of-two slices of 256-4096 inputs; measured slower on
+                     # every Llama shape (fused_rht_in_b1_h200.json, 2026-12-04: 14336x4096 2 bpw 30.5 -> 33.1 us), so off
 E8P_PAIRS_MAX_B = 4   # batch 2-4, two stages: the byte-permute matvec with its tables in shared memory (BK8 16; 3 bpw up to batch 8)
                       # (small_batch_h200.json, 2026-12-03: against the nibble matvec / dequantize + cuBLAS 1.2-2.5x faster)
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
@@ -1356,10 +1393,30 @@ def plan_matmul(B:int, m:int, n:int, nst:int=1, path:str|None=None,
     else: return dict(path='dequant', **{**dict(BM=32, BK8=32, num_warps=4), **cfg})
     cfg = {**base, **cfg}
     blocks = -(-m // cfg['BM']) * (-(-B // cfg.get('BB', 1)) if path == 'mm' or cfg.get('e8p') else B)
-    if waves is None: waves = E8P_TC_WAVES if cfg.get('E8PTC') else 4.0
+    if waves is None:
+        w = E8P_TC_WAVES if cfg.get('E8PTC') else 4.0
+        waves = w if not isinstance(w, tuple) else w[0] if B <= 16 else w[1]
     split = max(1, min(-(-int(waves * N_SM) // blocks), n8 // (4 * cfg['BK8']) or 1, 64))
+    if FUSE_IN and B == 1 and path == 'mv' and cfg.get('PAIRS') and n & (n - 1) == 0 and n8 % (_p2(split) * cfg['BK8']) == 0:
+        split = _p2(split)                          # whole power-of-two slices: the input RHT can be fused in (_fuse_in_ok)
     k8 = -(-n8 // split); k8 = -(-k8 // cfg['BK8']) * cfg['BK8']
     return dict(path=path, split=-(-n8 // k8), k8_split=k8, **cfg)
+
+def _fuse_in_ok(P:dict, B:int, n:int) -> dict|None:
+    "FIN launch constants for plan `P` at batch `B` and input width `n`, or None where the input RHT cannot be fused (see FUSE_IN)."
+    if not (FUSE_IN and B == 1 and P.get('path') == 'mv' and (int(P.get('PAIRS', 0)) or int(P.get('S2', 0))) and n % 32 == 0
+            and P['BK8'] % 4 == 0 and P['k8_split'] % 4 == 0 and hadamard_factors(n)[0] == 'sylvester'): return None
+    L = 8 * P['k8_split']
+    if P['split'] * L != n or L & (L - 1) or not 256 <= L <= 4096 or n // L > 256: return None
+    LA = 1 << ((L.bit_length() - 1) // 2); LB = L // LA; NA = n // L
+    return dict(NA=NA, LA=LA, LB=LB, S0=1 / math.sqrt(NA), S1=1 / math.sqrt(LA), S2F=1 / math.sqrt(LB))
+
+_SYL = {}
+def _sylvester64(device, dtype) -> Tensor:
+    "The 64×64 Sylvester matrix (±1, exact in fp16) whose top-left blocks are the fused input RHT's small factors (cached)."
+    k = (str(torch.device(device)), dtype)
+    if k not in _SYL: _SYL[k] = _persistent(lambda: sylvester(64).to(device, dtype).contiguous(), device)
+    return _SYL[k]
 
 def _small_pairs_ok(cb) -> bool:
     "True when `cb` is a 256-point codebook `small_pair_table` can hold (doubled coordinates in {0, ±1, ±2, ±4})."
@@ -1384,7 +1441,9 @@ def _stage_args(Qs, cbs, rs, device):
     return qs, luts, masks, rsd
 
 def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp16 on GPU)
-                        Qs:list, cbs:list, rs:Tensor, plan:dict|None=None, dot_dtype=None) -> Tensor: # (S, B, m) float32, doubled units
+                        Qs:list, cbs:list, rs:Tensor, plan:dict|None=None, dot_dtype=None,
+                        fuse:tuple|None=None, # (x, packed signs): `xt` is a scratch row the kernel fills with fwht(signs ⊙ x) itself (FIN)
+                       ) -> Tensor: # (S, B, m) float32, doubled units
     "x̃ @ (C1[q1] + ρ2 C2[q2] + ...)ᵀ ×2, as per-K-split partial sums."
     if len(Qs) > 4: raise ValueError(f"kernels support up to 4 stages, got {len(Qs)}")
     B, n = xt.shape; m = Qs[0].shape[0]
@@ -1393,6 +1452,10 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
     qs, luts, masks, rsd = _stage_args(Qs, cbs, rs, xt.device)
     for q in qs:
         if q.stride(1) != 1 or q.stride(0) != qs[0].stride(0): raise ValueError("index tensors must be contiguous (m, n/8)")
+    if fuse is not None and not (P['path'] == 'mv' and P.get('e8p') and int(P.get('PAIRS', 0)) and _fuse_in_ok(P, B, n) is not None
+                                 and (_interpreting() or (xt.dtype == torch.float16 and xt.is_contiguous()))
+                                 and qs[0].stride(0) % 4 == 0 and all(q.data_ptr() % 8 == 0 for q in qs)):
+        xt.copy_(rht_transform(fuse[0], fuse[1], out_dtype=xt.dtype)); fuse = None     # not the byte-permute matvec: rotate first
     if P['path'] == 'dequant':
         W = torch.empty(m, n, dtype=_dot_dtype(dot_dtype), device=xt.device)
         grid = (_cdiv(m, P['BM']), _cdiv(n // 8, P['BK8']))
@@ -1428,11 +1491,13 @@ def glq_matmul_partials(xt:Tensor, # (B, n) rotated inputs in the dot dtype (fp1
                 and all(q.data_ptr() % 8 == 0 for q in qs):
             q64 = [qs[0].view(torch.int64), qs[1].view(torch.int32) if s2 else qs[1].view(torch.int64)]
             t1 = e8p_pair_lut(cbs[0], xt.device)
+            F = _fuse_in_ok(P, B, n) if fuse is not None else None
+            fk = {} if F is None else dict(x_ptr=fuse[0], sv_ptr=fuse[1], hf_ptr=_sylvester64(xt.device, xt.dtype), FIN=1, PREC=_prec(), **F)
             _glq_mv_e8p_pairs_kernel[grid](xp, q64[0], q64[1], t1, small_pair_lut(cbs[1], xt.device) if s2 else t1, rsd, out, B, m,
                                            n // 32, P['k8_split'] // 4, xp.stride(0), q64[0].stride(0), out.stride(0), out.stride(1),
                                            *q64, *q64, rsd, rsd, m, 0, 0,          # one layer: no siblings (G = 1)
                                            BB=P['BB'], BM=P['BM'], BK32=P['BK8'] // 4, NST=len(Qs), S2=int(s2), ASM=int(asm), SMT=int(P.get('SMT', 0)),
-                                           num_warps=P['num_warps'], num_stages=P['num_stages'], **_pdl_kw(xt.device, P['k8_split'] // 4, mm=True, weights=m * n))
+                                           num_warps=P['num_warps'], num_stages=P['num_stages'], **fk, **_pdl_kw(xt.device, P['k8_split'] // 4, mm=True, weights=m * n))
             return out
         if s2: return glq_matmul_partials(xt, Qs, cbs, rs, plan_matmul(B, m, n, len(Qs), 'mv'), dot_dtype)   # no PTX here: generic
         _glq_mv_e8p_kernel[grid](xt, xp, qs[0], qs[1], luts[0], rsd, out, B, m, n // 8, P['k8_split'], xt.stride(0), xp.stride(0),
@@ -1483,9 +1548,11 @@ def glq_linear_forward(x:Tensor, # (..., n) layer input
     x2 = x.reshape(-1, n)
     if x2.stride(-1) != 1: x2 = x2.contiguous()
     if part is None:
-        if xt is None: xt = rht_transform(x2, SV, out_dtype=dt)
         P = plan or plan_matmul(x2.shape[0], m, n, len(Qs), path, **_e8p_kinds(cbs))
-        part = glq_matmul_partials(xt, Qs, cbs, rs, P, dt)
+        fuse = xt is None and kernels_available(x2) and _fuse_in_ok(P, x2.shape[0], n) is not None
+        if fuse: xt = torch.empty(1, n, dtype=dt, device=x.device)     # the matvec rotates its input itself (FUSE_IN)
+        elif xt is None: xt = rht_transform(x2, SV, out_dtype=dt)
+        part = glq_matmul_partials(xt, Qs, cbs, rs, P, dt, fuse=(x2, SV.to(x.device)) if fuse else None)
     ws = Wscale if isinstance(Wscale, Tensor) else torch.tensor([float(Wscale)], device=x.device)
     y = rht_transform(part, SU, inverse=True, scale=0.5, scale_ptr=ws.to(x.device).reshape(-1), bias=bias, out_dtype=x.dtype)
     return y.reshape(*lead, m)
@@ -1524,12 +1591,16 @@ def _tkey(ts) -> tuple:
     "A cache key that changes when any of the tensors `ts` is replaced or changed in place."
     return tuple((t.data_ptr(), _ver(t)) for t in ts)
 
-def _rotate_group(g, x:Tensor, dt) -> Tensor:
-    "fwht(sv_g ⊙ x) for every sibling g of group `g`, in one launch: (G, B, n) (their stacked signs cached in the group)."
+def _group_signs(g, x:Tensor) -> Tensor:
+    "The siblings' packed input signs stacked, (G, n/8) on x's device (cached in the group)."
     c = g.cache; key = (str(x.device),) + _tkey(l.SV for l in g.layers)
     if c.get('sv_key') != key: c.update(sv=_persistent(lambda: torch.stack([l.SV.to(x.device) for l in g.layers]), x.device), sv_key=key)
+    return c['sv']
+
+def _rotate_group(g, x:Tensor, dt) -> Tensor:
+    "fwht(sv_g ⊙ x) for every sibling g of group `g`, in one launch: (G, B, n)."
     x2 = x.reshape(-1, x.shape[-1])
-    return rht_transform(x2 if x2.stride(-1) == 1 else x2.contiguous(), c['sv'], out_dtype=dt)
+    return rht_transform(x2 if x2.stride(-1) == 1 else x2.contiguous(), _group_signs(g, x), out_dtype=dt)
 
 def _group_rotated(layer, x:Tensor, dt) -> Tensor|None:
     "fwht(sv ⊙ x) of `layer` when it belongs to an `InputGroup`: computed for all siblings in one launch, then handed out."
@@ -1545,7 +1616,9 @@ MERGE_OUT = 1      # ... and siblings of equal width run their output RHTs in on
 
 def glq_group_partials(xt:Tensor, # (G, B, n) the siblings' rotated inputs (fp16 on a GPU)
                        stages:list, # per sibling (Qs, cbs, rs), as `_layer_stages` gives them; the same codebooks for all
-                       plan:dict) -> Tensor: # a byte-permute matvec plan (PAIRS or S2) for B rows of Σm outputs
+                       plan:dict, # a byte-permute matvec plan (PAIRS or S2) for B rows of Σm outputs
+                       fuse:tuple|None=None, # (x, (G, n/8) packed signs): `xt` is scratch the kernel fills with fwht(signs_g ⊙ x) itself (FIN)
+                      ) -> Tensor:
     "The products of 2-3 siblings of one input group in one launch: (S, B, Σm) float32 partial sums, sibling g's outputs after those of 0..g-1."
     G, B, n = xt.shape; ms = [Qs[0].shape[0] for Qs, _, _ in stages]; M = sum(ms); nst = len(stages[0][0])
     if not 2 <= G <= 3 or len(stages) != G: raise ValueError(f"a merged launch takes 2-3 siblings, got {G} inputs and {len(stages)} layers")
@@ -1563,11 +1636,15 @@ def glq_group_partials(xt:Tensor, # (G, B, n) the siblings' rotated inputs (fp16
     if asm: xp = xp.view(torch.int32)                        # the fp16 activations as pairs
     out = torch.empty(plan['split'], B, M, dtype=torch.float32, device=xt.device)
     t1 = e8p_pair_lut(cbs0[0], xt.device)
+    F = _fuse_in_ok(plan, B, n) if fuse is not None else None
+    if fuse is not None and F is None: raise ValueError("glq_group_partials: this plan cannot fuse the input RHT (see _fuse_in_ok); rotate first")
+    fk = {} if F is None else dict(x_ptr=fuse[0], sv_ptr=fuse[1], hf_ptr=_sylvester64(xt.device, xt.dtype), stride_svg=fuse[1].stride(0),
+                                   FIN=1, PREC=_prec(), **F)
     _glq_mv_e8p_pairs_kernel[(_cdiv(M, plan['BM']), plan['split'], _cdiv(B, plan['BB']))](
         xp, words[0][0], words[0][1], t1, small_pair_lut(cbs0[1], xt.device) if s2 else t1, rsd[0], out, B, M, n // 32,
         plan['k8_split'] // 4, xp.stride(1), words[0][0].stride(0), out.stride(0), out.stride(1),
         words[1][0], words[1][1], words[2][0], words[2][1], rsd[1], rsd[2], ms[0], ms[1] if G == 3 else M - ms[0], xp.stride(0),
-        BB=plan['BB'], BM=plan['BM'], BK32=plan['BK8'] // 4, NST=nst, S2=s2, G=G, ASM=int(asm), SMT=int(plan.get('SMT', 0)), num_warps=plan['num_warps'], num_stages=plan['num_stages'],
+        BB=plan['BB'], BM=plan['BM'], BK32=plan['BK8'] // 4, NST=nst, S2=s2, G=G, ASM=int(asm), SMT=int(plan.get('SMT', 0)), num_warps=plan['num_warps'], num_stages=plan['num_stages'], **fk,
         **_pdl_kw(xt.device, plan['k8_split'] // 4, mm=True, weights=M * n))
     return out
 
@@ -1602,8 +1679,15 @@ def _merged_for(layer, x:Tensor, M) -> Tensor:
     "The group's merged (S, 1, Σm) partial sums for `x`: computed by the first sibling called with it (again if `layer` already took its share)."
     g, i = layer.input_group; c = g.cache; P, st = M[0], M[1]
     if not _same(c.get('mx'), x) or c.get('mver') != _ver(x) or i not in c.get('mleft', ()):
-        c.update(mx=x, mver=_ver(x), mpart=glq_group_partials(_rotate_group(g, x, _dot_dtype(None)), st, P), mleft=set(range(len(st))))
+        c.update(mx=x, mver=_ver(x), mpart=_group_product(g, x, st, P), mleft=set(range(len(st))))
     return c['mpart']
+
+def _group_product(g, x:Tensor, st:list, P:dict) -> Tensor:
+    "The merged launch: the input RHT fused in (FUSE_IN) where the plan allows it, else after one launch of the G transforms."
+    dt = _dot_dtype(None); x2 = x.reshape(-1, x.shape[-1]); x2 = x2 if x2.stride(-1) == 1 else x2.contiguous()
+    if _fuse_in_ok(P, x2.shape[0], x2.shape[-1]) is None: return glq_group_partials(_rotate_group(g, x, dt), st, P)
+    xt = torch.empty(len(st), 1, x2.shape[-1], dtype=dt, device=x.device)
+    return glq_group_partials(xt, st, P, fuse=(x2, _group_signs(g, x)))
 
 def _took(g, members):
     "`members` of group `g` have their share of the merged partial sums: once all have, let the buffer go."

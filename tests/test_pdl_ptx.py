@@ -5,7 +5,8 @@ of its own index rows; an RHT kernel lets its successor launch at its start, a m
 check runs in a child process with TRITON_INTERPRET=0 (the suite runs under the interpreter). The byte-permute matvec with
 its tables in shared memory (SMT), and the tensor-core kernel with them, are the exception: they copy their decode tables (made once, never written by a preceding
 kernel) into shared memory before the wait, so there the only memory instructions before the wait are those table loads,
-each followed by its shared store."""
+each followed by its shared store. The matvec with the input RHT fused in (FIN) stores its slice of the rotated input after the
+wait and before its main loop."""
 import os, re, subprocess, sys
 
 def _ptx(fn, types:dict, consts:dict, **opts) -> str:
@@ -29,8 +30,9 @@ def check():
     kernels = {
         'byte-permute matvec': (K._glq_mv_e8p_pairs_kernel, dict(xp_ptr='*i32', q1_ptr='*i64', q2_ptr='*i64', t_ptr='*i64', t2_ptr='*i64',
             rs_ptr='*fp32', out_ptr='*fp32', **i32('B', 'M', 'N32', 'k32_split', 'stride_xpb', 'stride_q', 'stride_os', 'stride_ob'),
-            qb1_ptr='*i64', qb2_ptr='*i64', qc1_ptr='*i64', qc2_ptr='*i64', rsb_ptr='*fp32', rsc_ptr='*fp32', **i32('MA', 'MB', 'stride_xg')),
-            dict(BB=1, BM=32, BK32=16, NST=2, S2=0, G=3, ASM=1, SMT=0), True),
+            qb1_ptr='*i64', qb2_ptr='*i64', qc1_ptr='*i64', qc2_ptr='*i64', rsb_ptr='*fp32', rsc_ptr='*fp32', **i32('MA', 'MB', 'stride_xg'),
+            x_ptr='*bf16', sv_ptr='*u8', hf_ptr='*fp16', stride_svg='i32'),
+            dict(BB=1, BM=32, BK32=16, NST=2, S2=0, G=3, ASM=1, SMT=0, FIN=0, NA=1, LA=16, LB=16, S0=1.0, S1=1.0, S2F=1.0, PREC='tf32'), True),
         'nibble matvec': (K._glq_mv_e8p_kernel, dict(x_ptr='*fp16', xp_ptr='*i32', q1_ptr='*i16', q2_ptr='*i16', t_ptr='*i32', rs_ptr='*fp32',
             out_ptr='*fp32', **i32('B', 'M', 'N8', 'k8_split', 'stride_xb', 'stride_xpb', 'stride_q', 'stride_os', 'stride_ob')),
             dict(BB=4, BM=32, BK8=16, NST=2, ASM=True, CM='', PF=0, POPC=1), True),
@@ -44,6 +46,8 @@ def check():
     }
     fn, types, consts, _ = kernels['byte-permute matvec']
     kernels['byte-permute matvec, tables in shared memory'] = (fn, types, {**consts, 'S2': 1, 'SMT': 1}, True)
+    kernels['byte-permute matvec, input RHT fused in'] = (fn, types,
+        {**consts, 'FIN': 1, 'NA': 4, 'LA': 32, 'LB': 32, 'S0': 0.5, 'S1': 32 ** -0.5, 'S2F': 32 ** -0.5, 'PREC': 'tf32'}, True)
     fn, types, consts, _ = kernels['tensor-core kernel']
     kernels['tensor-core kernel, tables in shared memory'] = (fn, types, {**consts, 'SMT': 1}, True)
     fn, types, consts, _ = kernels['RHT (kron)']
@@ -56,7 +60,9 @@ def check():
         assert not (off['wait'] or off['launch'] or off['prefetch']) and off['mem'], (name, 'PDL off')
         assert len(on['wait']) == 1 and len(on['launch']) == 1, (name, 'one wait, one launch_dependents')
         w, l = on['wait'][0], on['launch'][0]
-        if prefetch: assert w < l < min(on['st']), (name, 'a matmul kernel lets its successor launch after its main loop, before its stores')
+        if prefetch and consts.get('FIN'):      # its x̃ slice is stored (after the wait) before the main loop
+            assert w < l < max(on['st']), (name, 'a matmul kernel lets its successor launch after its main loop, before its output stores')
+        elif prefetch: assert w < l < min(on['st']), (name, 'a matmul kernel lets its successor launch after its main loop, before its stores')
         else: assert l < w, (name, 'an RHT kernel lets its successor launch at its start')
         if consts.get('SMT'):
             pre = [i for i in on['mem'] if i < w]
