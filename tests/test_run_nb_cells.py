@@ -21,3 +21,14 @@ def test_failure_is_reported(tmp_path):
     nb = tmp_path/'b.ipynb'
     _nb(nb, ['assert False, "boom"', 'y = 1'])
     r = _run(nb); assert r.returncode == 1 and 'boom' in r.stdout and r.stdout.strip().endswith('1 passed, 1 failed'), r.stdout
+
+def test_lean(tmp_path):
+    "--lean: test cells give their imports, definitions and new names, not their tests nor their changes to exported settings"
+    nb = tmp_path/'c.ipynb'
+    _nb(nb, ['#| export\nSETTING = 1', 'import math\nSETTING = 0\nEP = 3\ndef h(): return 5\nassert False, "a test"\nfor i in range(2): pass',
+             'SETTING = 2\nz = undefined_name + 1\nw = 4', '#| gpu\nassert (SETTING, EP, h(), w, math.pi > 3) == (1, 3, 5, 4, True)'])
+    r = _run(nb, '--flags', 'gpu', '--lean'); assert r.returncode == 0 and r.stdout.strip().endswith('2 passed, 0 failed'), r.stdout
+    cells = json.loads(nb.read_text())['cells']
+    for i, c in enumerate(cells): c['id'] = f'c{i}'
+    nb.write_text(json.dumps(dict(nbformat=4, nbformat_minor=5, metadata={}, cells=cells)))
+    r = _run(nb, '--flags', 'gpu', '--lean', '--full', 'c1'); assert r.returncode == 1 and 'a test' in r.stdout, r.stdout   # that cell whole
