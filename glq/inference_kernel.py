@@ -1334,7 +1334,7 @@ E8P_TC_SMEM = 1      # the byte-permute tensor-core kernel reads its pair tables
                      # at batch 16, 2 bpw 0.57-0.64 -> 0.68-0.85x of bf16, 4 bpw 0.34-0.50 -> 0.49-0.59x (2026-12-04, tc_smem_h200.json)
 E8P_TC_WAVES = (4.0, 2.0)   # its K splits: enough programs for this many per SM, at batch <= 16 / above (or one number for all); fewer
                      # splits, fewer fp32 partial sums for the output RHT to read: 2 instead of 4 took the batch-64 rows 1.6-7.5% faster
-                     # summed over the Llama shapes, batch 4-16 within +-1.2% (tc_waves_h200.json, 2026-12-04)
+                     # summed over the Llama shapes, batch 4-16 -1.6% to +1.1% (tc_waves_h200.json, 2026-12-04)
 E8P_TC_SMALL_PAIRS = 1    # its 256-point stage (3 bpw) by byte permutes from small_pair_table, not the packed table (faster than it: e8p_mm_h200.json run 5)
 E8P_PREFETCH = 0      # 1: the E8P matvec loads the next tile's indices and table words first (measured slower: e8p_variants_h200.json)
 E8P_PAIRS = 1         # batch 1, all-E8P, n % 32 == 0: the byte-permute matvec (e8p_pairs_h200.json, e8p_pairs_b1_h200.json, 2026-12-01)
@@ -1345,8 +1345,8 @@ E8P_SMEM = 1          # the byte-permute matvec reads its pair tables from share
                       # stages from 4096 rows (e8p_smem_h200.json, 2026-12-03: 4 bpw 2-15% faster; 2 and 3 bpw no better: off there),
                       # and at batch 2-8 always (E8P_PAIRS_MAX_B; 0 here also keeps batch > 1 off that kernel)
 FUSE_IN = 0          # 1: batch 1 on the byte-permute matvec, Sylvester input widths: the input RHT inside the matvec (FIN, `_fused_rht_in`)
-                     # instead of its own launch, where the K splits are whole power-of-two slices of 256-4096 inputs; measured slower on
-                     # every Llama shape (fused_rht_in_b1_h200.json, 2026-12-04: 14336x4096 2 bpw 30.5 -> 33.1 us), so off
+                     # instead of its own launch, where the K splits are whole power-of-two slices of 256-4096 inputs; measured slower in
+                     # 8 of 9 Llama rows (fused_rht_in_b1_h200.json, 2026-12-04: 14336x4096 2 bpw 30.5 -> 33.1 us), so off
 E8P_PAIRS_MAX_B = 4   # batch 2-4, two stages: the byte-permute matvec with its tables in shared memory (BK8 16; 3 bpw up to batch 8)
                       # (small_batch_h200.json, 2026-12-03: against the nibble matvec / dequantize + cuBLAS 1.2-2.5x faster)
 MM_MAX_B = 128        # batch rows up to which the fused tensor-core kernel is used; above: dequantize + cuBLAS
