@@ -33,7 +33,7 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--out', default='.'); ap.add_argument('--rep', type=int, default=30)
     ap.add_argument('--shapes', default='14336x4096,4096x14336,4096x4096,1024x4096'); ap.add_argument('--bpws', default='2,3,4')
     ap.add_argument('--groups', default='qkv,gate_up')
-    ap.add_argument('--smts', default='0,1', help='SMT values to time: 0 (L1 gathers), 1 (one table copy), 8 or 16 (that many copies)')
+    ap.add_argument('--smts', default='0,1', help='SMT values to time: 0 (tables gathered through L1), 1 (in shared memory)')
     ap.add_argument('--name', default='e8p_smem_h200.json')
     a = ap.parse_args(); smts = [int(v) for v in a.smts.split(',')]
     dev = 'cuda'; rows = []; bad = []

@@ -3,7 +3,8 @@ ptxas that Triton bundles, disassembles it with Triton's nvdisasm, and counts th
 block (the K loop) per index, plus registers and spills. The numbers in KERNEL_NOTES.md (E) come from this script.
 
 --pairs 1 counts `_glq_mv_e8p_pairs_kernel` instead (byte-permute decode, E8P_PAIRS; BK8 = 4 x its BK32; with --nst 2 --sp 1
-its second stage is the 256-point codebook, E8P_PAIRS_SMALL; --g 2|3: the merged launch of 2-3 siblings, MERGE_GROUPS; --smt 1: the pair tables read from shared memory, E8P_SMEM).
+its second stage is the 256-point codebook, E8P_PAIRS_SMALL; --g 2|3: the merged launch of 2-3 siblings, MERGE_GROUPS; --smt 1: the pair tables read from shared memory, E8P_SMEM;
+--fin 1 [--fin_na 2 --fin_la 32 --fin_lb 64]: the input RHT fused in, FUSE_IN).
 --tc 1 counts the tensor-core kernel `_glq_mm_e8p_kernel` (E8P_TC; --w64 1: index words of four, --stages: software pipeline
 depth, --nst 2 --sp 1: a 256-point second stage by byte permutes; --smt 1 (with --w64 1): tables in shared memory, E8P_TC_SMEM; KERNEL_NOTES.md G: `--tc 1 --bm 64 --bb 16 --bk8 16 --stages 3` and `--tc 1 --w64 1 --bm 64 --bb 16 --bk8 8 --stages 3`).
 
@@ -11,7 +12,7 @@ depth, --nst 2 --sp 1: a 256-point second stage by byte permutes; --smt 1 (with 
 (KERNEL_NOTES N: `--rht 14336 --rs 4 --cs 4 --warps 8`).
 
 Usage: python benchmarks/sass_e8p.py [--bb 1] [--bm 32] [--bk8 64] [--warps 4] [--nst 1] [--pf 0] [--popc 1] [--pairs 0]
-       [--tc 0] [--w64 0] [--stages 3] [--sp 0] [--smt 0] [--rht 0 --rs 1 --cs 1]"""
+       [--tc 0] [--w64 0] [--stages 3] [--sp 0] [--smt 0] [--fin 0] [--rht 0 --rs 1 --cs 1]"""
 import argparse, collections, os, re, subprocess, tempfile
 import triton
 from triton.backends.compiler import GPUTarget
@@ -41,9 +42,8 @@ def main():
         q2t = '*i32' if a.sp else '*i64'
         sig = dict(zip(names, ['*i32', '*i64', q2t, '*i64', '*i64', '*fp32', '*fp32'] + ['i32'] * 8 + ['*i64', q2t, '*i64', q2t, '*fp32', '*fp32'] + ['i32'] * 3))
         sig.update(x_ptr='*bf16', sv_ptr='*u8', hf_ptr='*fp16', stride_svg='i32')     # the fused input RHT's operands (FIN)
-        fin = dict(FIN=a.fin, NA=1, LA=64, LB=64, S0=1.0, S1=0.125, S2F=0.125, PREC='tf32') if a.fin else \
-              dict(FIN=0, NA=1, LA=16, LB=16, S0=1.0, S1=1.0, S2F=1.0, PREC='tf32')
-        if a.fin: fin.update(NA=a.fin_na, LA=a.fin_la, LB=a.fin_lb, S0=a.fin_na ** -0.5, S1=a.fin_la ** -0.5, S2F=a.fin_lb ** -0.5)
+        na, la, lb = (a.fin_na, a.fin_la, a.fin_lb) if a.fin else (1, 16, 16)
+        fin = dict(FIN=a.fin, NA=na, LA=la, LB=lb, S0=na ** -0.5, S1=la ** -0.5, S2F=lb ** -0.5, PREC='tf32')
         sig.update({k: 'constexpr' for k in ('BB', 'BM', 'BK32', 'NST', 'S2', 'G', 'PDL', 'PFL', 'ASM', 'SMT', *fin)})
         div = [i for i, n in enumerate(names) if n not in ('B', 'M', 'N32', 'k32_split')]
         src = ASTSource(fn=K._glq_mv_e8p_pairs_kernel, signature=sig, attrs={(i,): [['tt.divisibility', 16]] for i in div},

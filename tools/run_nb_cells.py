@@ -8,7 +8,7 @@ they set up the namespace).
 assignments of new names that call no test (`test_*`, `assert`): the names later cells use, without the tests' run time (--full ID,...:
 these cells whole anyway).
 
-Usage: python tools/run_nb_cells.py nbs/12_inference_kernel.ipynb [--flags gpu] [--only MARKER,...] [--lean]"""
+Usage: python tools/run_nb_cells.py nbs/12_inference_kernel.ipynb [--flags gpu] [--only MARKER,...] [--lean [--full ID,...]]"""
 import argparse, ast, json, re, sys, time, traceback, os, linecache
 from pathlib import Path
 
@@ -60,8 +60,8 @@ def _binds_plain(n, settings) -> bool:
     names = [e for t in ts for e in ast.walk(t) if not isinstance(e, (ast.Tuple, ast.List, ast.Store, ast.Starred))]
     return all(isinstance(e, ast.Name) and e.id not in settings for e in names)
 
-def _setup_only(src:str, settings:set) -> str:
-    "The top-level imports, defs and test-free assignments of a test cell (--lean), one statement per line of the result."
+def _setup_only(src:str, settings:set) -> list:
+    "The top-level imports, defs and test-free assignments of a test cell (--lean), as AST statements to run one by one."
     tree = ast.parse(src)
     keep = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef))
             or (isinstance(n, (ast.Assign, ast.AnnAssign)) and not _tests_in(n) and _binds_plain(n, settings))]
